@@ -1,0 +1,47 @@
+"""The `omnistock` command."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .services.context import Store
+from .services.verify import verify as verify_ledger
+from .store.migrate import upgrade
+
+app = typer.Typer(help="omnistock: one truth for every unit of stock.", no_args_is_help=True)
+err = Console(stderr=True)
+out = Console()
+
+DbOption = typer.Option(None, "--database-url", envvar="OMNISTOCK_DATABASE_URL",
+                        help="SQLAlchemy URL (default sqlite:///omnistock.db)")
+
+
+@app.command()
+def init(database_url: str | None = DbOption) -> None:
+    """Create or migrate the database to the latest schema."""
+    store = Store.open(database_url)
+    upgrade(store.engine)
+    err.print(f"[green]database ready[/] at {store.engine.url.render_as_string()}")
+
+
+@app.command()
+def verify(database_url: str | None = DbOption) -> None:
+    """Prove positions == fold(ledger); exit 1 with a report of differing positions."""
+    store = Store.open(database_url)
+    mismatches = verify_ledger(store)
+    if not mismatches:
+        out.print("[green]ok[/]: every position equals the fold of its ledger")
+        return
+    table = Table(title=f"{len(mismatches)} differing bucket(s)")
+    for col in ("sku", "location", "bucket", "position", "ledger", "check"):
+        table.add_column(col)
+    for m in mismatches:
+        table.add_row(m.sku, m.location, m.bucket, str(m.position), str(m.ledger), m.check)
+    out.print(table)
+    raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,1 @@
+"""Pure rules of omnistock: no database, no HTTP, no clock (time is passed in)."""

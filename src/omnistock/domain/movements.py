@@ -1,0 +1,184 @@
+"""Movement types and the bucket deltas each one makes.
+
+Buckets: oh on_hand, cm committed, rs reserved, dm damaged, qc quality_control,
+ss safety_stock, in incoming.
+
+| type                | oh | cm | rs | dm | qc | ss | in |
+|---------------------|----|----|----|----|----|----|----|
+| receipt             | +q |    |    |    |    |    |    |
+| sale                | -q |    |    |    |    |    |    |
+| return              | +q |    |    |    |    |    |    |
+| adjustment          | ±q |    |    |    |    |    |    |
+| damage              |    |    |    | +q |    |    |    |
+| write_off           | -q |    |    | -q |    |    |    |
+| quality_control_in  |    |    |    |    | +q |    |    |
+| quality_control_out |    |    |    |    | -q |    |    |
+| transfer_out        | -q |    |    |    |    |    |    |
+| expected            |    |    |    |    |    |    | +q |
+| transfer_in         | +q |    |    |    |    |    | -q |
+| ship                | -q | -q |    |    |    |    |    |
+| reserve             |    |    | +q |    |    |    |    |
+| release             |    |    | -q |    |    |    |    |
+| expire              |    |    | -q |    |    |    |    |
+| commit              |    | +q | -q |    |    |    |    |
+| allocate            |    | +q |    |    |    |    |    |
+| deallocate          |    | -q |    |    |    |    |    |
+| safety_stock        |    |    |    |    |    | ±q |    |
+| count               | counted - on_hand as of the count (counts.py) |
+
+`adjustment` and `safety_stock` take a signed, non-zero quantity; every other type a positive one.
+`reserve` and `allocate` are conditional: they never make `available` negative. Physical facts
+(sale, count, ...) are recorded even when they take `available` below zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from .errors import InvalidInput
+
+
+class MovementType(StrEnum):
+    RECEIPT = "receipt"
+    SALE = "sale"
+    RETURN = "return"
+    ADJUSTMENT = "adjustment"
+    DAMAGE = "damage"
+    WRITE_OFF = "write_off"
+    QUALITY_CONTROL_IN = "quality_control_in"
+    QUALITY_CONTROL_OUT = "quality_control_out"
+    TRANSFER_OUT = "transfer_out"
+    EXPECTED = "expected"
+    TRANSFER_IN = "transfer_in"
+    SHIP = "ship"
+    RESERVE = "reserve"
+    RELEASE = "release"
+    EXPIRE = "expire"
+    COMMIT = "commit"
+    ALLOCATE = "allocate"
+    DEALLOCATE = "deallocate"
+    SAFETY_STOCK = "safety_stock"
+    COUNT = "count"
+
+
+_SIGNS: dict[MovementType, dict[str, int]] = {
+    MovementType.RECEIPT: {"on_hand": 1},
+    MovementType.SALE: {"on_hand": -1},
+    MovementType.RETURN: {"on_hand": 1},
+    MovementType.ADJUSTMENT: {"on_hand": 1},
+    MovementType.DAMAGE: {"damaged": 1},
+    MovementType.WRITE_OFF: {"on_hand": -1, "damaged": -1},
+    MovementType.QUALITY_CONTROL_IN: {"quality_control": 1},
+    MovementType.QUALITY_CONTROL_OUT: {"quality_control": -1},
+    MovementType.TRANSFER_OUT: {"on_hand": -1},
+    MovementType.EXPECTED: {"incoming": 1},
+    MovementType.TRANSFER_IN: {"on_hand": 1, "incoming": -1},
+    MovementType.SHIP: {"on_hand": -1, "committed": -1},
+    MovementType.RESERVE: {"reserved": 1},
+    MovementType.RELEASE: {"reserved": -1},
+    MovementType.EXPIRE: {"reserved": -1},
+    MovementType.COMMIT: {"committed": 1, "reserved": -1},
+    MovementType.ALLOCATE: {"committed": 1},
+    MovementType.DEALLOCATE: {"committed": -1},
+    MovementType.SAFETY_STOCK: {"safety_stock": 1},
+}
+
+SIGNED_TYPES = frozenset({MovementType.ADJUSTMENT, MovementType.SAFETY_STOCK})
+# Conditional types: written only if available stays >= 0 (checked in the database).
+GUARDED_TYPES = frozenset({MovementType.RESERVE, MovementType.ALLOCATE})
+# Types whose units the service tracks itself (a reservation or an order); not for feeds.
+INTERNAL_TYPES = frozenset(
+    {
+        MovementType.RESERVE,
+        MovementType.RELEASE,
+        MovementType.EXPIRE,
+        MovementType.COMMIT,
+        MovementType.ALLOCATE,
+        MovementType.DEALLOCATE,
+        MovementType.COUNT,
+    }
+)
+# Types that need a reason code.
+REASONED_TYPES = frozenset({MovementType.ADJUSTMENT})
+
+
+def parse_type(value: str) -> MovementType:
+    try:
+        return MovementType(value)
+    except ValueError:
+        allowed = ", ".join(t.value for t in MovementType)
+        raise InvalidInput(f"type {value!r} is not one of: {allowed}", field="type") from None
+
+
+def deltas(type_: MovementType, quantity: int) -> dict[str, int]:
+    """Bucket deltas of a movement of `quantity` units (validated)."""
+    if type_ is MovementType.COUNT:
+        raise InvalidInput("a count's delta depends on the position; use counts.count_delta",
+                           field="type")
+    validate_quantity(type_, quantity)
+    return {bucket: sign * quantity for bucket, sign in _SIGNS[type_].items()}
+
+
+def validate_quantity(type_: MovementType, quantity: int) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidInput("quantity must be an integer", field="quantity")
+    if type_ in SIGNED_TYPES:
+        if quantity == 0:
+            raise InvalidInput(f"quantity of a {type_} must not be zero", field="quantity")
+    elif quantity <= 0:
+        raise InvalidInput(f"quantity must be a positive integer, got {quantity}",
+                           field="quantity")
+
+
+def validate_timestamp(value: datetime, field: str = "occurred_at") -> datetime:
+    """Timestamps must carry a zone; a naive time is ambiguous and refused."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(f"{field} must include a time zone (ISO 8601 with Z or an offset)",
+                           field=field)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class MovementRequest:
+    """One requested change of stock, as received (before idempotency and position checks)."""
+
+    type: MovementType
+    sku: str
+    location: str
+    quantity: int
+    occurred_at: datetime
+    source: str
+    external_id: str
+    reason: str | None = None
+    reference: str | None = None
+    expected_at: datetime | None = None
+
+    def validate(self) -> MovementRequest:
+        if self.type in INTERNAL_TYPES:
+            raise InvalidInput(
+                f"type {self.type} is made by reservations, orders and counts, "
+                "not posted directly", field="type")
+        validate_quantity(self.type, self.quantity)
+        validate_timestamp(self.occurred_at)
+        for name in ("sku", "location", "source", "external_id"):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip():
+                raise InvalidInput(f"{name} must be a non-empty string", field=name)
+        if self.type in REASONED_TYPES and not self.reason:
+            raise InvalidInput(f"a {self.type} needs a reason code", field="reason")
+        return self
+
+    def payload(self) -> dict[str, object]:
+        """The fields that define the request, for the idempotency hash."""
+        return {
+            "type": str(self.type),
+            "sku": self.sku,
+            "location": self.location,
+            "quantity": self.quantity,
+            "occurred_at": self.occurred_at.isoformat(),
+            "reason": self.reason,
+            "reference": self.reference,
+            "expected_at": self.expected_at.isoformat() if self.expected_at else None,
+        }

@@ -1,0 +1,118 @@
+"""What every feed adapter yields: a FeedRecord to apply, or a Rejected to quarantine.
+
+Adapters are pure: they read bytes and yield records in source order, one per fact, and never
+touch the ledger. A broken record becomes a `Rejected` naming the field and what was wrong, and
+parsing goes on with the next record. De-duplication is the ledger's job: a record re-sent by
+the source carries the same `external_id`, derived from the source's own ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from omnistock.domain import gs1
+from omnistock.domain.errors import InvalidInput
+from omnistock.domain.movements import MovementType
+
+Kind = Literal["movement", "count"]
+ItemScheme = Literal["sku", "gtin", "source"]
+LocationScheme = Literal["code", "gln", "source"]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    """One fact to apply.
+
+    `item_scheme`: "sku" (our item key), "gtin" (a validated GTIN-14) or "source" (the source's
+    own id, which needs a mapping). `location_scheme`: "code" (our location key), "gln"
+    (a validated GLN-13) or "source". `quantity` is positive units for a movement and the
+    counted on_hand (>= 0) for a count. `occurred_at` is timezone-aware, in UTC.
+    """
+
+    position: str
+    kind: Kind
+    type: MovementType | None
+    item_code: str
+    item_scheme: ItemScheme
+    location_code: str
+    location_scheme: LocationScheme
+    quantity: int
+    occurred_at: datetime
+    external_id: str
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record (or a whole file) that cannot be applied, with the reason, for quarantine."""
+
+    position: str
+    raw: str
+    reason: str
+
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+ParseResult = FeedRecord | Rejected
+Feed = Iterator[ParseResult]
+
+
+def parse_timestamp(value: object, field: str) -> datetime:
+    """ISO 8601 with a zone (Z or an offset) -> aware UTC datetime; naive times are refused."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is missing", field=field)
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InvalidInput(f"{field} {value!r} is not an ISO 8601 date-time", field=field) from None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise InvalidInput(
+            f"{field} {value!r} has no time zone (add Z or an offset like +01:00)", field=field
+        )
+    return parsed.astimezone(UTC)
+
+
+def parse_count(value: object, field: str, *, allow_zero: bool) -> int:
+    """A whole number of units from a JSON int or a string of digits."""
+    what = "a non-negative" if allow_zero else "a positive"
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        number = int(value.strip())
+    elif isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        raise InvalidInput(f"{field} must be {what} integer, got {value!r}", field=field)
+    if number < 0 or (number == 0 and not allow_zero):
+        raise InvalidInput(f"{field} must be {what} integer, got {number}", field=field)
+    return number
+
+
+def required_text(value: object, field: str) -> str:
+    """A non-empty identifier; JSON integers are accepted and turned into text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field} is missing", field=field)
+    return value.strip()
+
+
+def item_identity(code: str) -> tuple[str, ItemScheme]:
+    """A GTIN-shaped code (8/12/13/14 digits, valid check digit) -> GTIN-14, else a SKU."""
+    if gs1.is_gtin(code):
+        return code.zfill(14), "gtin"
+    return code, "sku"
+
+
+def location_identity(code: str, otherwise: LocationScheme) -> tuple[str, LocationScheme]:
+    """A 13-digit code with a valid check digit is a GLN; anything else keeps `otherwise`."""
+    if gs1.is_gln(code):
+        return code, "gln"
+    return code, otherwise
+
+
+def utc_key(moment: datetime) -> str:
+    """The instant as it appears in external ids: UTC, ISO 8601."""
+    return moment.astimezone(UTC).isoformat()

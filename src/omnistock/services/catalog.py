@@ -1,0 +1,71 @@
+"""Creating and reading items, locations and channels."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ..domain.catalog import Item, Location, validate_channel_code
+from .context import Store, iso
+
+
+def create_item(store: Store, item: Item) -> dict[str, Any]:
+    item = item.validated()
+    with store.uow() as uow:
+        uow.catalog.add_item({**asdict(item), "created_at": store.clock()})
+        uow.commit()
+    return get_item(store, item.sku)
+
+
+def get_item(store: Store, sku: str) -> dict[str, Any]:
+    with store.uow(readonly=True) as uow:
+        row = uow.catalog.item(sku)
+    return {"sku": row["sku"], "name": row["name"], "gtin": row["gtin"],
+            "unit_cost": float(row["unit_cost"]) if row["unit_cost"] is not None else None,
+            "created_at": iso(row["created_at"])}
+
+
+def search_items(store: Store, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    with store.uow(readonly=True) as uow:
+        rows = uow.catalog.search_items(query, limit)
+    return [{"sku": r["sku"], "name": r["name"], "gtin": r["gtin"]} for r in rows]
+
+
+def create_location(store: Store, location: Location) -> dict[str, Any]:
+    location = location.validated()
+    with store.uow() as uow:
+        uow.catalog.add_location({**asdict(location), "created_at": store.clock()})
+        uow.commit()
+    return get_location(store, location.code)
+
+
+def location_view(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("code", "name", "kind", "gln", "latitude", "longitude", "can_ship", "can_pickup",
+            "daily_capacity")
+    return {k: row[k] for k in keys}
+
+
+def get_location(store: Store, code: str) -> dict[str, Any]:
+    with store.uow(readonly=True) as uow:
+        return location_view(uow.catalog.location(code))
+
+
+def list_locations(store: Store) -> list[dict[str, Any]]:
+    with store.uow(readonly=True) as uow:
+        return [location_view(r) for r in uow.catalog.list_locations()]
+
+
+def create_channel(store: Store, code: str, name: str, location_codes: list[str],
+                   policy: dict[str, Any] | None = None) -> dict[str, Any]:
+    validate_channel_code(code)
+    with store.uow() as uow:
+        uow.catalog.add_channel({"code": code, "name": name, "policy": policy or {},
+                                 "created_at": store.clock()}, sorted(set(location_codes)))
+        uow.commit()
+    return get_channel(store, code)
+
+
+def get_channel(store: Store, code: str) -> dict[str, Any]:
+    with store.uow(readonly=True) as uow:
+        row = uow.catalog.channel(code)
+    return {"code": row["code"], "name": row["name"], "locations": row["locations"]}

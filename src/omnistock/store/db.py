@@ -1,0 +1,76 @@
+"""Engines for the two supported stores.
+
+SQLite (embedded default): WAL so readers never block the writer, a busy timeout so writers queue
+instead of failing, and `BEGIN IMMEDIATE` so a transaction takes the write lock up front. Without
+it two transactions can both read and then both try to upgrade to writing, and SQLite aborts one
+with "database is locked" no matter the timeout.
+
+PostgreSQL: READ COMMITTED. Stock is guarded by conditional UPDATEs
+(`... WHERE available >= :q`): PostgreSQL re-checks the WHERE clause against the newest row
+version after waiting for a concurrent writer, so the check and the write are one atomic step
+without SERIALIZABLE retries.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DEFAULT_URL = "sqlite:///omnistock.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url() -> str:
+    return os.environ.get("OMNISTOCK_DATABASE_URL", DEFAULT_URL)
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and route them through psycopg 3."""
+    u = make_url(url)
+    if u.drivername in ("postgresql", "postgres"):
+        u = u.set(drivername="postgresql+psycopg")
+    return u.render_as_string(hide_password=False)
+
+
+def make_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
+    url = normalise_url(url or database_url())
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(
+        url,
+        isolation_level="READ COMMITTED",
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        pool_pre_ping=True,
+    )
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see begin below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        # Read-only units of work take no write lock, so reads never queue behind writers.
+        readonly = conn.get_execution_options().get("omnistock_readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,232 @@
+"""Movements and positions: every statement that changes stock lives here.
+
+Lock discipline: a transaction touches position rows through single conditional statements
+(upsert, guarded update) or, for batches and counts, locks them with SELECT ... FOR UPDATE in
+(item_id, location_id) order, so two batches can never wait on each other in a cycle.
+On SQLite the whole transaction already holds the database's write lock (BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, insert, select, text, tuple_, update
+
+from ..domain.buckets import BUCKETS, available_sql
+from .tables import inbound, items, locations, movements, positions
+from .types import UTCDateTime
+
+_BUCKET_COLS = ", ".join(BUCKETS)
+_RETURN_BUCKETS = f"RETURNING {_BUCKET_COLS}"
+
+# One statement: create the position if needed and add the deltas, except on_hand when the
+# position's latest count already saw this movement (occurred at or before the count).
+_UPSERT = text(
+    f"""
+    INSERT INTO positions (item_id, location_id, {_BUCKET_COLS}, updated_at)
+    VALUES (:item_id, :location_id, {", ".join(":d_" + b for b in BUCKETS)}, :now)
+    ON CONFLICT (item_id, location_id) DO UPDATE SET
+      on_hand = positions.on_hand + CASE
+        WHEN positions.count_at IS NOT NULL AND positions.count_at >= :occurred_at THEN 0
+        ELSE excluded.on_hand END,
+      {", ".join(f"{b} = positions.{b} + excluded.{b}" for b in BUCKETS if b != "on_hand")},
+      updated_at = excluded.updated_at
+    RETURNING {_BUCKET_COLS},
+      CASE WHEN count_at IS NOT NULL AND count_at >= :occurred_at THEN 1 ELSE 0 END AS seen
+    """
+).bindparams(bindparam("now", type_=UTCDateTime), bindparam("occurred_at", type_=UTCDateTime))
+
+# The guard against overselling: the check and the write are one statement.
+_GUARDED = {
+    bucket: text(
+        f"""
+        UPDATE positions SET {bucket} = {bucket} + :quantity, updated_at = :now
+        WHERE item_id = :item_id AND location_id = :location_id
+          AND {available_sql()} >= :quantity
+        {_RETURN_BUCKETS}
+        """
+    ).bindparams(bindparam("now", type_=UTCDateTime))
+    for bucket in ("reserved", "committed")
+}
+
+_ADD = text(
+    f"""
+    UPDATE positions SET {", ".join(f"{b} = {b} + :d_{b}" for b in BUCKETS)}, updated_at = :now
+    WHERE item_id = :item_id AND location_id = :location_id
+    {_RETURN_BUCKETS}
+    """
+).bindparams(bindparam("now", type_=UTCDateTime))
+
+
+def zero_deltas() -> dict[str, int]:
+    return {f"d_{b}": 0 for b in BUCKETS}
+
+
+def delta_params(deltas: dict[str, int]) -> dict[str, int]:
+    params = zero_deltas()
+    params.update({f"d_{k}": v for k, v in deltas.items()})
+    return params
+
+
+class LedgerRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._for_update = conn.dialect.name == "postgresql"
+
+    # -- movements -------------------------------------------------------------------------
+    def find(self, source: str, external_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            select(movements).where(
+                movements.c.source == source, movements.c.external_id == external_id)
+        ).mappings().first()
+        return dict(row) if row else None
+
+    def find_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows = self.conn.execute(
+                select(movements).where(
+                    tuple_(movements.c.source, movements.c.external_id).in_(chunk))
+            ).mappings()
+            found.update({(r["source"], r["external_id"]): dict(r) for r in rows})
+        return found
+
+    def insert_movements(self, rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        result = self.conn.execute(
+            insert(movements).returning(movements.c.id, sort_by_parameter_order=True), rows)
+        return [int(r[0]) for r in result]
+
+    def insert_movement(self, row: dict[str, Any]) -> int:
+        return int(self.conn.execute(insert(movements).values(**row)).inserted_primary_key[0])
+
+    def clear_on_hand_effect(self, movement_id: int) -> None:
+        self.conn.execute(update(movements).where(movements.c.id == movement_id)
+                          .values(d_on_hand=0))
+
+    def raw_on_hand_after(self, item_id: int, location_id: int, at: datetime) -> int:
+        return int(self.conn.execute(
+            select(func.coalesce(func.sum(movements.c.raw_on_hand), 0)).where(
+                movements.c.item_id == item_id,
+                movements.c.location_id == location_id,
+                movements.c.occurred_at > at,
+                movements.c.counted.is_(None),
+            )
+        ).scalar_one())
+
+    # -- positions -------------------------------------------------------------------------
+    def upsert(self, item_id: int, location_id: int, deltas: dict[str, int],
+               occurred_at: datetime, now: datetime) -> tuple[dict[str, int], bool]:
+        """Apply a movement's deltas; returns the new buckets and whether a count saw it."""
+        row = self.conn.execute(_UPSERT, {
+            "item_id": item_id, "location_id": location_id, "now": now,
+            "occurred_at": occurred_at, **delta_params(deltas)}).mappings().one()
+        return {b: int(row[b]) for b in BUCKETS}, bool(row["seen"])
+
+    def guarded_add(self, bucket: str, item_id: int, location_id: int, quantity: int,
+                    now: datetime) -> dict[str, int] | None:
+        """Add to `reserved` or `committed` only if available stays >= 0; None if it would not."""
+        row = self.conn.execute(_GUARDED[bucket], {
+            "item_id": item_id, "location_id": location_id, "quantity": quantity, "now": now,
+        }).mappings().first()
+        return {b: int(row[b]) for b in BUCKETS} if row else None
+
+    def add(self, item_id: int, location_id: int, deltas: dict[str, int],
+            now: datetime) -> dict[str, int]:
+        row = self.conn.execute(_ADD, {"item_id": item_id, "location_id": location_id,
+                                       "now": now, **delta_params(deltas)}).mappings().one()
+        return {b: int(row[b]) for b in BUCKETS}
+
+    def ensure_positions(self, keys: Iterable[tuple[int, int]], now: datetime) -> None:
+        rows = [{"item_id": i, "location_id": loc, **{b: 0 for b in BUCKETS},
+                 "updated_at": now} for i, loc in sorted(set(keys))]
+        if not rows:
+            return
+        if self.conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        self.conn.execute(dialect_insert(positions).on_conflict_do_nothing(), rows)
+
+    def lock(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
+        """Read positions, locking them (PostgreSQL) in primary-key order."""
+        wanted = sorted(set(keys))
+        found: dict[tuple[int, int], dict[str, Any]] = {}
+        for start in range(0, len(wanted), 500):
+            stmt = (select(positions)
+                    .where(tuple_(positions.c.item_id, positions.c.location_id)
+                           .in_(wanted[start:start + 500]))
+                    .order_by(positions.c.item_id, positions.c.location_id))
+            if self._for_update:
+                stmt = stmt.with_for_update()
+            for r in self.conn.execute(stmt).mappings():
+                found[(r["item_id"], r["location_id"])] = dict(r)
+        return found
+
+    def apply_many(self, updates: list[dict[str, Any]]) -> None:
+        """Executemany of deltas (and count marks) onto locked positions."""
+        if updates:
+            self.conn.execute(_SET_MANY, updates)
+
+    # -- expected units (future ATP) -------------------------------------------------------
+    def add_inbound(self, item_id: int, location_id: int, quantity: int,
+                    expected_at: datetime, reference: str | None, movement_id: int) -> None:
+        self.conn.execute(insert(inbound).values(
+            item_id=item_id, location_id=location_id, quantity_open=quantity,
+            expected_at=expected_at, reference=reference, movement_id=movement_id))
+
+    def receive_inbound(self, item_id: int, location_id: int, quantity: int) -> None:
+        """Close expected units oldest first (units received without notice close nothing)."""
+        open_rows = self.conn.execute(
+            select(inbound.c.id, inbound.c.quantity_open)
+            .where(inbound.c.item_id == item_id, inbound.c.location_id == location_id,
+                   inbound.c.quantity_open > 0)
+            .order_by(inbound.c.expected_at, inbound.c.id)
+        ).all()
+        for row_id, open_qty in open_rows:
+            if quantity <= 0:
+                break
+            take = min(open_qty, quantity)
+            quantity -= take
+            self.conn.execute(update(inbound).where(inbound.c.id == row_id)
+                              .values(quantity_open=inbound.c.quantity_open - take))
+
+    # -- reads -----------------------------------------------------------------------------
+    def all_positions(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            select(positions, items.c.sku, locations.c.code.label("location"))
+            .join(items, items.c.id == positions.c.item_id)
+            .join(locations, locations.c.id == positions.c.location_id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+    def ledger_sums(self) -> dict[tuple[int, int], dict[str, int]]:
+        cols = [func.sum(getattr(movements.c, f"d_{b}")).label(b) for b in BUCKETS]
+        rows = self.conn.execute(
+            select(movements.c.item_id, movements.c.location_id, *cols)
+            .group_by(movements.c.item_id, movements.c.location_id)
+        ).mappings()
+        return {(r["item_id"], r["location_id"]): {b: int(r[b] or 0) for b in BUCKETS}
+                for r in rows}
+
+    def facts(self, item_id: int, location_id: int) -> list[dict[str, Any]]:
+        cols = [movements.c.id, movements.c.occurred_at, movements.c.source,
+                movements.c.external_id, movements.c.raw_on_hand, movements.c.counted,
+                *[getattr(movements.c, f"d_{b}") for b in BUCKETS]]
+        return [dict(r) for r in self.conn.execute(
+            select(*cols).where(movements.c.item_id == item_id,
+                                movements.c.location_id == location_id)).mappings()]
+
+
+_SET_MANY = text(
+    f"""
+    UPDATE positions SET {", ".join(f"{b} = {b} + :d_{b}" for b in BUCKETS)},
+      count_at = COALESCE(:count_at, count_at), count_key = COALESCE(:count_key, count_key),
+      updated_at = :now
+    WHERE item_id = :item_id AND location_id = :location_id
+    """
+).bindparams(bindparam("now", type_=UTCDateTime), bindparam("count_at", type_=UTCDateTime))

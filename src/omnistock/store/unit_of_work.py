@@ -1,0 +1,55 @@
+"""One unit of work per use case: a connection and a transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy import Connection, Engine
+
+from .catalog import CatalogRepository, IdCache
+from .ledger import LedgerRepository
+from .outbox import OutboxRepository
+from .reservations import ReservationRepository
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine, ids: IdCache, *, readonly: bool = False) -> None:
+        self._engine = engine
+        self._readonly = readonly
+        self._ids = ids
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.conn: Connection = self._engine.connect()
+        if self._readonly:
+            self.conn = self.conn.execution_options(omnistock_readonly=True)
+        self._tx = self.conn.begin()
+        self.catalog = CatalogRepository(self.conn, self._ids)
+        self.ledger = LedgerRepository(self.conn)
+        self.reservations = ReservationRepository(self.conn)
+        self.outbox = OutboxRepository(self.conn)
+        return self
+
+    def commit(self) -> None:
+        self._tx.commit()
+        self._committed = True
+
+    def rollback(self) -> None:
+        if self._tx.is_active:
+            self._tx.rollback()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                self.rollback()
+        finally:
+            self.conn.close()
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
