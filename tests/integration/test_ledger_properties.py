@@ -1,0 +1,96 @@
+"""Hypothesis drives random interleavings of movements, counts and holds against a real
+database; after every step, reservations never made available negative and positions equal the
+fold of the ledger."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from omnistock.domain.errors import InsufficientStock, InvalidState
+from omnistock.services import reservations as res
+from omnistock.services.availability import availability
+from omnistock.services.context import Store
+from omnistock.services.movements import CountRequest, apply_count, apply_movement
+from omnistock.services.verify import verify
+from omnistock.store.migrate import upgrade
+
+from ..factories import T0, movement, ref, seed
+
+PHYSICAL = ["receipt", "sale", "return", "damage", "transfer_out"]
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self._dir = tempfile.TemporaryDirectory()
+        self.store = Store.open(f"sqlite:///{Path(self._dir.name) / 'p.db'}")
+        upgrade(self.store.engine)
+        seed(self.store)
+        self.now = T0
+        self.store.clock = lambda: self.now
+        self.holds: list[str] = []
+        self.reserved_ok = True
+
+    def teardown(self) -> None:
+        self.store.close()
+        self._dir.cleanup()
+
+    @rule(type_=st.sampled_from(PHYSICAL), q=st.integers(1, 5), minutes=st.integers(0, 60))
+    def physical(self, type_, q, minutes):
+        apply_movement(self.store, movement(type_, q, minutes=minutes))
+
+    @rule(q=st.integers(0, 15), minutes=st.integers(0, 60))
+    def count(self, q, minutes):
+        apply_count(self.store, CountRequest("SKU-1", "S1", q, T0 + timedelta(minutes=minutes),
+                                             "count", ref("c")))
+
+    @rule(q=st.integers(1, 4), ttl=st.integers(1, 120))
+    def reserve(self, q, ttl):
+        before = self._available()
+        try:
+            r = res.reserve(self.store, sku="SKU-1", location="S1", quantity=q, ttl_seconds=ttl)
+            self.holds.append(r["id"])
+            self.reserved_ok &= before >= q
+        except InsufficientStock:
+            self.reserved_ok &= before < q
+
+    @rule(data=st.data(), action=st.sampled_from(["release", "commit"]))
+    def close(self, data, action):
+        if self.holds:
+            rid = data.draw(st.sampled_from(self.holds))
+            try:
+                getattr(res, action)(self.store, rid)
+            except InvalidState:
+                pass
+
+    @rule(seconds=st.integers(1, 90))
+    def time_passes(self, seconds):
+        self.now += timedelta(seconds=seconds)
+
+    @rule()
+    def sweep(self):
+        res.sweep_expired(self.store)
+
+    def _available(self) -> int:
+        locs = availability(self.store, "SKU-1")["locations"]
+        return locs[0]["available"] if locs else 0
+
+    @invariant()
+    def holds_never_oversell(self):
+        assert self.reserved_ok
+
+    @invariant()
+    def positions_equal_fold_of_ledger(self):
+        assert verify(self.store) == []
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=20, stateful_step_count=25, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow])
+TestLedgerProperties = LedgerMachine.TestCase
