@@ -7,13 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from ..domain.buckets import BUCKETS, available
 from ..domain.counts import CountMark, count_delta, effective_deltas
 from ..domain.errors import IdempotencyConflict, InvalidInput
 from ..domain.movements import MovementRequest, MovementType, deltas, validate_timestamp
-from ..store.tables import movements
 from ..store.unit_of_work import UnitOfWork
 from .context import Store, iso, payload_hash
 
@@ -117,7 +114,7 @@ def apply_movement(store: Store, request: MovementRequest, actor: str | None = N
                            quantity=req.quantity, raw=raw, occurred_at=req.occurred_at, now=now,
                            source=req.source, external_id=req.external_id, digest=digest,
                            reason=req.reason, reference=req.reference, actor=actor)
-        movement_id = _insert_once(uow, row)
+        movement_id = uow.ledger.insert_movement_once(row)
         if movement_id is None:
             existing = uow.ledger.find(req.source, req.external_id)
             assert existing is not None
@@ -131,16 +128,6 @@ def apply_movement(store: Store, request: MovementRequest, actor: str | None = N
                                                 req.occurred_at, now)])
         uow.commit()
     return Applied(movement_view({**row, "id": movement_id}, req.sku, req.location), False)
-
-
-def _insert_once(uow: UnitOfWork, row: dict[str, Any]) -> int | None:
-    """Insert unless the idempotency key exists (then None), without a savepoint round trip."""
-    dialect_insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
-    stmt = (dialect_insert(movements).values(**row)
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-            .returning(movements.c.id))
-    found = uow.conn.execute(stmt).scalar()
-    return None if found is None else int(found)
 
 
 def _track_inbound(uow: UnitOfWork, req: MovementRequest, item_id: int, location_id: int,

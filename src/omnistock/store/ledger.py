@@ -60,6 +60,18 @@ _ADD = text(
 ).bindparams(bindparam("now", type_=UTCDateTime))
 
 
+_MOVEMENT_COLUMNS = [c.name for c in movements.columns if c.name != "id"]
+_INSERT_MOVEMENT_SQL = (
+    f"INSERT INTO movements ({', '.join(_MOVEMENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _MOVEMENT_COLUMNS)})")
+_TIMES = (bindparam("occurred_at", type_=UTCDateTime), bindparam("recorded_at", type_=UTCDateTime))
+# Built once: constructing SQLAlchemy statements per call costs more than executing them.
+_INSERT_MOVEMENT = text(_INSERT_MOVEMENT_SQL + " RETURNING id").bindparams(*_TIMES)
+_INSERT_MOVEMENT_ONCE = text(
+    _INSERT_MOVEMENT_SQL + " ON CONFLICT (source, external_id) DO NOTHING RETURNING id"
+).bindparams(*_TIMES)
+
+
 def zero_deltas() -> dict[str, int]:
     return {f"d_{b}": 0 for b in BUCKETS}
 
@@ -102,7 +114,12 @@ class LedgerRepository:
         return [int(r[0]) for r in result]
 
     def insert_movement(self, row: dict[str, Any]) -> int:
-        return int(self.conn.execute(insert(movements).values(**row)).inserted_primary_key[0])
+        return int(self.conn.execute(_INSERT_MOVEMENT, row).scalar_one())
+
+    def insert_movement_once(self, row: dict[str, Any]) -> int | None:
+        """Insert unless (source, external_id) exists: then None, and nothing is written."""
+        found = self.conn.execute(_INSERT_MOVEMENT_ONCE, row).scalar()
+        return None if found is None else int(found)
 
     def clear_on_hand_effect(self, movement_id: int) -> None:
         self.conn.execute(update(movements).where(movements.c.id == movement_id)
@@ -195,6 +212,15 @@ class LedgerRepository:
             self.conn.execute(update(inbound).where(inbound.c.id == row_id)
                               .values(quantity_open=inbound.c.quantity_open - take))
 
+    def positions_of(self, item_id: int, now: datetime) -> list[dict[str, Any]]:
+        """Every position of an item with its location code and the units of lapsed holds."""
+        return [dict(r) for r in self.conn.execute(
+            _POSITIONS_OF, {"item_id": item_id, "now": now}).mappings()]
+
+    def expected_by_location(self, item_id: int, until: datetime) -> dict[int, int]:
+        rows = self.conn.execute(_EXPECTED, {"item_id": item_id, "until": until}).all()
+        return {int(loc): int(q) for loc, q in rows}
+
     # -- reads -----------------------------------------------------------------------------
     def all_positions(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
@@ -230,3 +256,23 @@ _SET_MANY = text(
     WHERE item_id = :item_id AND location_id = :location_id
     """
 ).bindparams(bindparam("now", type_=UTCDateTime), bindparam("count_at", type_=UTCDateTime))
+
+# Holds past their expiry that the sweeper has not returned yet are reported as `lapsed`.
+_POSITIONS_OF = text(
+    f"""
+    SELECT p.location_id, l.code, {", ".join("p." + b for b in BUCKETS)},
+      COALESCE((SELECT SUM(r.quantity) FROM reservations r
+                WHERE r.item_id = p.item_id AND r.location_id = p.location_id
+                  AND r.status = 'active' AND r.expires_at <= :now), 0) AS lapsed
+    FROM positions p JOIN locations l ON l.id = p.location_id
+    WHERE p.item_id = :item_id ORDER BY l.code
+    """
+).bindparams(bindparam("now", type_=UTCDateTime))
+
+_EXPECTED = text(
+    """
+    SELECT location_id, SUM(quantity_open) FROM inbound
+    WHERE item_id = :item_id AND quantity_open > 0 AND expected_at <= :until
+    GROUP BY location_id
+    """
+).bindparams(bindparam("until", type_=UTCDateTime))

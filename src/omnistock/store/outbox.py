@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import JSON, Connection, bindparam, select, text, update
 
 from .tables import outbox
+from .types import UTCDateTime
+
+_INSERT = text(
+    "INSERT INTO outbox (type, subject, data, occurred_at, created_at) "
+    "VALUES (:type, :subject, :data, :occurred_at, :created_at)"
+).bindparams(bindparam("data", type_=JSON), bindparam("occurred_at", type_=UTCDateTime),
+             bindparam("created_at", type_=UTCDateTime))
 
 
 class OutboxRepository:
@@ -21,7 +28,7 @@ class OutboxRepository:
 
     def add_many(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            self.conn.execute(insert(outbox), rows)
+            self.conn.execute(_INSERT, rows)
 
     def after(self, last_id: int, limit: int = 500) -> list[dict[str, Any]]:
         rows = self.conn.execute(
