@@ -30,8 +30,9 @@ class Store:
     def open(cls, url: str | None = None, **engine_kw: Any) -> Store:
         return cls(make_engine(url, **engine_kw))
 
-    def uow(self, *, readonly: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.ids, readonly=readonly)
+    def uow(self, *, readonly: bool = False, snapshot: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.ids, readonly=readonly or snapshot,
+                          snapshot=snapshot)
 
     def close(self) -> None:
         self.engine.dispose()

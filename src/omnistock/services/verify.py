@@ -27,7 +27,7 @@ class Mismatch:
 def verify(store: Store) -> list[Mismatch]:
     """Two proofs: each position equals the sum of its movements' deltas, and replaying the
     ledger in the order things happened (counts as of their time) gives the same on_hand."""
-    with store.uow(readonly=True) as uow:
+    with store.uow(snapshot=True) as uow:
         rows = uow.ledger.all_positions()
         names = {(r["item_id"], r["location_id"]): (r["sku"], r["location"]) for r in rows}
         stored = {(r["item_id"], r["location_id"]): {b: int(r[b]) for b in BUCKETS}

@@ -44,7 +44,9 @@ def make_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
         isolation_level="READ COMMITTED",
         pool_size=pool_size,
         max_overflow=pool_size * 2,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per checkout. A connection broken by a server
+        # restart fails its statement once and the pool discards it and its idle siblings.
+        pool_recycle=3600,
     )
 
 

@@ -67,6 +67,7 @@ _INSERT_MOVEMENT_SQL = (
 _TIMES = (bindparam("occurred_at", type_=UTCDateTime), bindparam("recorded_at", type_=UTCDateTime))
 # Built once: constructing SQLAlchemy statements per call costs more than executing them.
 _INSERT_MOVEMENT = text(_INSERT_MOVEMENT_SQL + " RETURNING id").bindparams(*_TIMES)
+_INSERT_MOVEMENT_PLAIN = text(_INSERT_MOVEMENT_SQL).bindparams(*_TIMES)
 _INSERT_MOVEMENT_ONCE = text(
     _INSERT_MOVEMENT_SQL + " ON CONFLICT (source, external_id) DO NOTHING RETURNING id"
 ).bindparams(*_TIMES)
@@ -106,9 +107,14 @@ class LedgerRepository:
             found.update({(r["source"], r["external_id"]): dict(r) for r in rows})
         return found
 
-    def insert_movements(self, rows: list[dict[str, Any]]) -> list[int]:
+    def insert_movements(self, rows: list[dict[str, Any]], *,
+                         returning: bool = True) -> list[int] | None:
+        """Bulk insert; the new ids in order, or None (and a plain executemany) if not wanted."""
         if not rows:
-            return []
+            return [] if returning else None
+        if not returning:
+            self.conn.execute(_INSERT_MOVEMENT_PLAIN, rows)
+            return None
         result = self.conn.execute(
             insert(movements).returning(movements.c.id, sort_by_parameter_order=True), rows)
         return [int(r[0]) for r in result]

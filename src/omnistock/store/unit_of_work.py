@@ -13,16 +13,24 @@ from .reservations import ReservationRepository
 
 
 class UnitOfWork:
-    def __init__(self, engine: Engine, ids: IdCache, *, readonly: bool = False) -> None:
+    def __init__(self, engine: Engine, ids: IdCache, *, readonly: bool = False,
+                 snapshot: bool = False) -> None:
         self._engine = engine
         self._readonly = readonly
+        self._snapshot = snapshot
         self._ids = ids
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
         self.conn: Connection = self._engine.connect()
         if self._readonly:
-            self.conn = self.conn.execution_options(omnistock_readonly=True)
+            # PostgreSQL: autocommit saves the BEGIN/ROLLBACK round trips of a read.
+            # SQLite: a plain (deferred) BEGIN, so reads take no write lock.
+            # A snapshot (verify, reports) sees one consistent state across its statements.
+            pg_level = "REPEATABLE READ" if self._snapshot else "AUTOCOMMIT"
+            options = ({"isolation_level": pg_level} if self.conn.dialect.name ==
+                       "postgresql" else {"omnistock_readonly": True})
+            self.conn = self.conn.execution_options(**options)
         self._tx = self.conn.begin()
         self.catalog = CatalogRepository(self.conn, self._ids)
         self.ledger = LedgerRepository(self.conn)
