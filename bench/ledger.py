@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import multiprocessing as mp
 import sys
@@ -17,17 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import Database, rate, report  # noqa: E402
-
-from omnistock.domain.buckets import BUCKETS, available_sql  # noqa: E402
-from omnistock.domain.catalog import Item, Location  # noqa: E402
-from omnistock.domain.errors import InsufficientStock  # noqa: E402
-from omnistock.domain.movements import MovementRequest, MovementType  # noqa: E402
-from omnistock.services import catalog  # noqa: E402
-from omnistock.services import reservations as res  # noqa: E402
-from omnistock.services.availability import availability  # noqa: E402
-from omnistock.services.context import Store  # noqa: E402
-from omnistock.services.movements import apply_batch, apply_movement  # noqa: E402
+from common import Database, rate, report
+from omnistock.domain.buckets import BUCKETS, available_sql
+from omnistock.domain.catalog import Item, Location
+from omnistock.domain.errors import InsufficientStock
+from omnistock.domain.movements import MovementRequest, MovementType
+from omnistock.services import catalog
+from omnistock.services import reservations as res
+from omnistock.services.availability import availability
+from omnistock.services.context import Store
+from omnistock.services.movements import apply_batch, apply_movement
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 SEQ = itertools.count()
@@ -58,7 +58,8 @@ def raw_movement_sql(p: str) -> tuple[str, str]:
             "d_damaged, d_quality_control, d_safety_stock, d_incoming, raw_on_hand, "
             "occurred_at, recorded_at, source, external_id, payload_hash")
     insert = f"INSERT INTO movements ({cols}) VALUES ({', '.join([p] * 17)})"
-    update = f"UPDATE positions SET on_hand = on_hand + {p} WHERE item_id = {p} AND location_id = {p}"
+    update = (f"UPDATE positions SET on_hand = on_hand + {p} "
+              f"WHERE item_id = {p} AND location_id = {p}")
     return insert, update
 
 
@@ -129,10 +130,8 @@ def _hot_worker(url: str, backend: str, mode: str, seconds: float, out: mp.Queue
         conn.close()
     else:
         while time.perf_counter() < deadline:
-            try:
+            with contextlib.suppress(InsufficientStock):
                 res.reserve(store, sku="HOT", location="L00", quantity=1, ttl_seconds=3600)
-            except InsufficientStock:
-                pass
             n += 1
     store.close()
     out.put(n)
