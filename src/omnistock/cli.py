@@ -6,6 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .ingest.commands import import_command, mappings_app, quarantine_app
 from .services.context import Store
 from .services.verify import verify as verify_ledger
 from .store.migrate import upgrade
@@ -42,6 +43,10 @@ def verify(database_url: str | None = DbOption) -> None:
     out.print(table)
     raise typer.Exit(1)
 
+
+app.command("import")(import_command)
+app.add_typer(mappings_app, name="mappings")
+app.add_typer(quarantine_app, name="quarantine")
 
 if __name__ == "__main__":
     app()

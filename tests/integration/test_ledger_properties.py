@@ -4,6 +4,7 @@ fold of the ledger."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -64,10 +65,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def close(self, data, action):
         if self.holds:
             rid = data.draw(st.sampled_from(self.holds))
-            try:
+            with contextlib.suppress(InvalidState):
                 getattr(res, action)(self.store, rid)
-            except InvalidState:
-                pass
 
     @rule(seconds=st.integers(1, 90))
     def time_passes(self, seconds):

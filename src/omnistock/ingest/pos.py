@@ -99,7 +99,7 @@ def _movement(line: Line, fields: Mapping[str, object]) -> FeedRecord:
     occurred_at = parse_timestamp(fields.get("occurred_at"), "occurred_at")
     store = required_text(fields.get("store"), "store")
     sku = fields.get("sku")
-    if not isinstance(sku, str):  # a JSON number would lose a GTIN's leading zeros
+    if sku is not None and not isinstance(sku, str):  # a number would lose leading zeros
         raise InvalidInput(f"sku must be a string, got {sku!r}", field="sku")
     item_code, item_scheme = item_identity(required_text(sku, "sku"))
     location_code, location_scheme = location_identity(store, "source")

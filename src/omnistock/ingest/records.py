@@ -94,8 +94,10 @@ def required_text(value: object, field: str) -> str:
     """A non-empty identifier; JSON integers are accepted and turned into text."""
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if not isinstance(value, str) or not value.strip():
+    if value is None or (isinstance(value, str) and not value.strip()):
         raise InvalidInput(f"{field} is missing", field=field)
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text or an integer, got {value!r}", field=field)
     return value.strip()
 
 

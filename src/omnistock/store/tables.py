@@ -191,3 +191,6 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+from ..events import tables as _event_tables  # noqa: E402,F401  (registers webhook tables)
+from . import feed_tables as _feed_tables  # noqa: E402,F401  (registers feed tables)

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from .catalog import CatalogRepository, IdCache
+from .feeds import FeedRepository
 from .ledger import LedgerRepository
 from .outbox import OutboxRepository
 from .reservations import ReservationRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.ledger = LedgerRepository(self.conn)
         self.reservations = ReservationRepository(self.conn)
         self.outbox = OutboxRepository(self.conn)
+        self.feeds = FeedRepository(self.conn)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,27 @@
+"""Feed adapters: pure parsers from a source's bytes to records (no database).
+
+Each adapter yields `FeedRecord` (to apply) or `Rejected` (to quarantine, with the reason) in
+source order; applying them to the ledger, mapping "source" ids and de-duplicating by
+`external_id` are the caller's job.
+"""
+
+from .edifact import parse_edifact
+from .epcis import parse_epcis, parse_epcis_document
+from .pos import parse_pos
+from .records import Feed, FeedRecord, ParseResult, Rejected
+from .shopify import parse_webhook, verify_hmac
+from .snapshot import parse_snapshot
+
+__all__ = [
+    "Feed",
+    "FeedRecord",
+    "ParseResult",
+    "Rejected",
+    "parse_edifact",
+    "parse_epcis",
+    "parse_epcis_document",
+    "parse_pos",
+    "parse_snapshot",
+    "parse_webhook",
+    "verify_hmac",
+]

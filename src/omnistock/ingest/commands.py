@@ -1,0 +1,143 @@
+"""`omnistock import`, `omnistock mappings ...` and `omnistock quarantine ...`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..services.context import Store
+from ..services.feeds import PARSERS, ImportSummary, import_file, list_quarantine, retry_quarantine
+from ..services.mappings import add_mapping, list_mappings, remove_mapping
+
+out = Console()
+err = Console(stderr=True)
+DbOption = typer.Option(None, "--database-url", envvar="OMNISTOCK_DATABASE_URL")
+
+mappings_app = typer.Typer(help="How each source names our items and locations.",
+                           no_args_is_help=True)
+quarantine_app = typer.Typer(help="Feed records that could not be applied.", no_args_is_help=True)
+
+
+class _CountingReader:
+    """Wraps a binary file to report bytes read to a progress bar."""
+
+    def __init__(self, raw, on_read):  # type: ignore[no-untyped-def]
+        self._raw, self._on_read = raw, on_read
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        self._on_read(len(data))
+        return data
+
+    def readline(self, n: int = -1) -> bytes:
+        data = self._raw.readline(n)
+        self._on_read(len(data))
+        return data
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.readline, b"")
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._raw, name)
+
+
+def import_command(
+    format: str = typer.Argument(..., help=f"one of: {', '.join(PARSERS)}"),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    source: str | None = typer.Option(None, help="source name (default: the format)"),
+    batch_size: int = typer.Option(1000, min=1, max=100_000),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
+    database_url: str | None = DbOption,
+) -> None:
+    """Import a feed file: streaming, batched transactions, a progress bar and a summary."""
+    if format not in PARSERS:
+        err.print(f"[red]format must be one of {', '.join(PARSERS)}[/]")
+        raise typer.Exit(2)
+    store = Store.open(database_url)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+               TextColumn("{task.fields[status]}"), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=False,
+                  disable=not err.is_terminal and not os.environ.get("OMNISTOCK_PROGRESS")
+                  ) as progress, file.open("rb") as fh:
+        task = progress.add_task(f"{format} {file.name}", total=file.stat().st_size, status="")
+
+        def on_batch(s: ImportSummary) -> None:
+            progress.update(task, status=f"{s.read:,} read, {s.applied:,} applied")
+
+        reader = _CountingReader(fh, lambda n: progress.advance(task, n))
+        summary = import_file(store, format, reader, source=source,  # type: ignore[arg-type]
+                              batch_size=batch_size, on_batch=on_batch)
+    if as_json:
+        out.print_json(json.dumps(summary.as_dict()))
+    else:
+        _print_summary(summary)
+    if not summary.adds_up:
+        raise typer.Exit(1)
+
+
+def _print_summary(s: ImportSummary) -> None:
+    table = Table(title=f"import of {s.format} from {s.source}")
+    table.add_column("outcome")
+    table.add_column("records", justify="right")
+    for name, n in (("read", s.read), ("applied", s.applied), ("duplicates", s.duplicates),
+                    ("quarantined", s.quarantined)):
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    if s.reasons:
+        reasons = Table(title="quarantined, by reason")
+        reasons.add_column("reason")
+        reasons.add_column("records", justify="right")
+        for reason, n in s.reasons.most_common(20):
+            reasons.add_row(reason, f"{n:,}")
+        out.print(reasons)
+
+
+@mappings_app.command("add")
+def mappings_add(source: str, kind: str = typer.Argument(..., help="item or location"),
+                 code: str = typer.Argument(..., help="the source's own code"),
+                 target: str = typer.Argument(..., help="our sku or location code"),
+                 database_url: str | None = DbOption) -> None:
+    add_mapping(Store.open(database_url), source=source, kind=kind, code=code, target=target)
+    err.print(f"{source}: {kind} {code!r} -> {target}")
+
+
+@mappings_app.command("list")
+def mappings_list(source: str | None = typer.Option(None),
+                  database_url: str | None = DbOption) -> None:
+    table = Table()
+    for col in ("source", "kind", "code", "target"):
+        table.add_column(col)
+    for m in list_mappings(Store.open(database_url), source):
+        table.add_row(m["source"], m["kind"], m["code"], m["target"])
+    out.print(table)
+
+
+@mappings_app.command("remove")
+def mappings_remove(source: str, kind: str, code: str,
+                    database_url: str | None = DbOption) -> None:
+    remove_mapping(Store.open(database_url), source=source, kind=kind, code=code)
+
+
+@quarantine_app.command("list")
+def quarantine_list(source: str | None = typer.Option(None),
+                    database_url: str | None = DbOption) -> None:
+    table = Table()
+    for col in ("id", "source", "position", "reason", "retryable"):
+        table.add_column(col)
+    for q in list_quarantine(Store.open(database_url), source):
+        table.add_row(str(q["id"]), q["source"], q["position"], q["reason"],
+                      "yes" if q["retryable"] else "no")
+    out.print(table)
+
+
+@quarantine_app.command("retry")
+def quarantine_retry(source: str | None = typer.Option(None),
+                     database_url: str | None = DbOption) -> None:
+    """Apply again the quarantined records that parsed (e.g. after adding a mapping)."""
+    _print_summary(retry_quarantine(Store.open(database_url), source))
