@@ -23,7 +23,7 @@ tie toward the nearer node with a weight that never outweighs a real difference 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from math import isfinite
 from typing import Any
@@ -123,8 +123,10 @@ class RateTable:
             if bands and band.cost < bands[-1].cost:
                 raise InvalidInput("band costs must not decrease", field=f"{where}.cost")
             bands.append(band)
-        per_km = _number(data.get("per_km_beyond", cls.per_km_beyond), f"{field}.per_km_beyond")
-        return cls(tuple(bands), per_km)
+        default = cls()  # a slots class holds no field defaults as class attributes
+        per_km = _number(data.get("per_km_beyond", default.per_km_beyond),
+                         f"{field}.per_km_beyond")
+        return cls(tuple(bands) if "bands" in data else default.bands, per_km)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,9 +301,15 @@ class Route:
     segments: Mapping[str, tuple[Segment, ...]]
     withheld: Mapping[str, int]  # protected units this order may not take
     rank: int  # by distance then code; the tie-break
+    units: Mapping[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # allocatable() sits in every inner loop of the planners: count once
+        object.__setattr__(self, "units", {sku: sum(seg.units for seg in segments)
+                                           for sku, segments in self.segments.items()})
 
     def allocatable(self, sku: str) -> int:
-        return sum(s.units for s in self.segments.get(sku, ()))
+        return self.units.get(sku, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,15 +328,23 @@ class SourcingProblem:
     quantities: Mapping[str, int]  # per sku, duplicate lines merged
     routes: tuple[Route, ...]  # in rank order
     excluded: tuple[Excluded, ...]
+    by_code: Mapping[str, Route] = field(init=False, repr=False, compare=False)
+    covering: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_code", {r.code: r for r in self.routes})
+        object.__setattr__(self, "covering", frozenset(
+            r.code for r in self.routes
+            if all(r.allocatable(s) >= q for s, q in self.quantities.items())))
 
     def route(self, code: str) -> Route:
-        return next(r for r in self.routes if r.code == code)
+        return self.by_code[code]
 
     def fixed_cents(self, route: Route) -> int:
         return route.shipping + to_cents(self.policy.handling_cost) + route.capacity
 
     def covers(self, route: Route) -> bool:
-        return all(route.allocatable(s) >= q for s, q in self.quantities.items())
+        return route.code in self.covering
 
 
 def order_quantities(order: SourcingOrder) -> dict[str, int]:
@@ -368,9 +384,12 @@ def _mode(c: Candidate, delivery: Delivery, method: DeliveryMethod,
     return Mode.TRANSFER if c.can_ship else Exclusion.CANNOT_SHIP
 
 
-def _segments(c: Candidate, sku: str, mode: Mode,
-              policy: SourcingPolicy) -> tuple[tuple[Segment, ...], int]:
-    available = max(0, c.available.get(sku, 0))
+def _segments(c: Candidate, sku: str, mode: Mode, policy: SourcingPolicy,
+              ) -> tuple[tuple[Segment, ...], int]:
+    """The sku's units at c in increasing unit cost, and the protected units withheld."""
+    available = c.available.get(sku, 0)
+    if available <= 0:
+        return (), 0
     protected = min(available, c.protected_units(sku, policy))
     free = available - protected
     excess = min(free, max(0, c.excess.get(sku, 0)))
@@ -381,6 +400,28 @@ def _segments(c: Candidate, sku: str, mode: Mode,
                              to_cents(policy.protection_penalty)))
         protected = 0
     return tuple(p for p in parts if p.units > 0), protected
+
+
+def _assess(c: Candidate, order: SourcingOrder, method: DeliveryMethod,
+            destination: tuple[float, float], quantities: Mapping[str, int],
+            policy: SourcingPolicy) -> Route | Excluded:
+    """The candidate as a route for this order (rank still 0), or why it cannot be one."""
+    mode = _mode(c, order.delivery, method, policy)
+    if isinstance(mode, Exclusion):
+        return Excluded(c.code, mode, None, None, {})
+    km = 0.0 if mode is Mode.PICKUP else haversine_km(c.latitude, c.longitude, *destination)
+    parts = {sku: _segments(c, sku, mode, policy) for sku in quantities}
+    segments = {sku: segs for sku, (segs, _) in parts.items() if segs}
+    withheld = {sku: held for sku, (_, held) in parts.items() if held}
+    load = capacity_cents(policy, c.open_fulfillments, c.daily_capacity)
+    if not segments:
+        reason = Exclusion.PROTECTED if withheld else Exclusion.NO_STOCK
+        return Excluded(c.code, reason, mode, round(km, 1), withheld)
+    if load is None:
+        return Excluded(c.code, Exclusion.NO_CAPACITY, mode, round(km, 1), withheld)
+    shipping = 0 if mode is Mode.PICKUP else policy.rate_table.cost_cents(km)
+    days = policy.transfer_days if mode is Mode.TRANSFER else 0.0
+    return Route(c.code, mode, km, days, shipping, load, segments, withheld, 0)
 
 
 def prepare(order: SourcingOrder, candidates: Sequence[Candidate],
@@ -395,40 +436,21 @@ def prepare(order: SourcingOrder, candidates: Sequence[Candidate],
     except ValueError:
         raise InvalidInput("delivery.method must be ship, pickup or curbside",
                            field="delivery.method") from None
-    lat, lon = _destination(order.delivery, method, candidates)
-    usable: list[tuple[float, str, Candidate, Mode, dict[str, Any], dict[str, int], int]] = []
-    excluded: list[Excluded] = []
-    for c in candidates:
-        mode = _mode(c, order.delivery, method, policy)
-        if isinstance(mode, Exclusion):
-            excluded.append(Excluded(c.code, mode, None, None, {}))
-            continue
-        km = 0.0 if mode is Mode.PICKUP else haversine_km(c.latitude, c.longitude, lat, lon)
-        parts = {sku: _segments(c, sku, mode, policy) for sku in quantities}
-        segments = {sku: segs for sku, (segs, _) in parts.items() if segs}
-        withheld = {sku: held for sku, (_, held) in parts.items() if held}
-        load = capacity_cents(policy, c.open_fulfillments, c.daily_capacity)
-        reason = (None if segments else Exclusion.PROTECTED if withheld else Exclusion.NO_STOCK)
-        if reason is None and load is None:
-            reason = Exclusion.NO_CAPACITY
-        if reason is not None:
-            excluded.append(Excluded(c.code, reason, mode, round(km, 1), withheld))
-            continue
-        usable.append((km, c.code, c, mode, segments, withheld, load or 0))
-    usable.sort(key=lambda u: (u[0], u[1]))
-    routes = tuple(
-        Route(code, mode, round(km, 1), policy.transfer_days if mode is Mode.TRANSFER else 0.0,
-              0 if mode is Mode.PICKUP else policy.rate_table.cost_cents(km), load, segments,
-              withheld, rank)
-        for rank, (km, code, _, mode, segments, withheld, load) in enumerate(usable)
-    )
-    problem = SourcingProblem(order, policy, quantities, routes, tuple(excluded))
+    if len({c.code for c in candidates}) != len(candidates):
+        raise InvalidInput("candidate location codes must be unique", field="candidates")
+    destination = _destination(order.delivery, method, candidates)
+    assessed = [_assess(c, order, method, destination, quantities, policy) for c in candidates]
+    usable = sorted((r for r in assessed if isinstance(r, Route)),
+                    key=lambda r: (r.distance_km, r.code))
+    routes = tuple(replace(r, rank=rank) for rank, r in enumerate(usable))
+    excluded = tuple(e for e in assessed if isinstance(e, Excluded))
+    problem = SourcingProblem(order, policy, quantities, routes, excluded)
     _check_coverage(problem)
     return problem
 
 
 def _check_coverage(problem: SourcingProblem) -> None:
-    short = []
+    short: list[dict[str, Any]] = []
     for sku, requested in problem.quantities.items():
         available = sum(r.allocatable(sku) for r in problem.routes)
         if available < requested:
@@ -544,7 +566,7 @@ def shipments_for(problem: SourcingProblem, allocation: Allocation) -> tuple[Shi
         shipments.append(Shipment(
             route.code, route.mode,
             tuple(OrderLine(s, lines[s]) for s in problem.quantities if s in lines),
-            route.distance_km, route.transfer_days,
+            round(route.distance_km, 1), route.transfer_days,
             shipment_terms(problem, route, lines, split=i > 0)))
     return tuple(shipments)
 
@@ -637,7 +659,8 @@ def _drop_improve(problem: SourcingProblem, allocation: Allocation) -> Allocatio
 
 
 def heuristic_allocation(problem: SourcingProblem) -> Allocation:
-    """Fast plan: the best of the cheapest single node and two greedy covers, each improved."""
+    """Fast plan: the cheapest of every single node that covers the order and of two greedy
+    covers (by cost per unit, by units), each improved by dropping nodes."""
     options = [{r.code: dict(problem.quantities)} for r in problem.routes if problem.covers(r)]
     for score in (lambda cents, units: (cents / units,), lambda cents, units: (-units, cents)):
         found = distribute(problem, _greedy_cover(problem, score))
@@ -721,7 +744,8 @@ def _reports(problem: SourcingProblem, selected: set[str]) -> list[CandidateRepo
     for r in problem.routes:
         lines = {s: min(q, r.allocatable(s)) for s, q in problem.quantities.items()}
         eligible.append(CandidateReport(
-            r.code, "selected" if r.code in selected else "considered", r.mode, r.distance_km,
+            r.code, "selected" if r.code in selected else "considered", r.mode,
+            round(r.distance_km, 1),
             None, {s: r.allocatable(s) for s in problem.quantities}, dict(r.withheld),
             problem.covers(r), shipment_terms(problem, r, lines, split=False)))
     eligible.sort(key=lambda c: (c.status != "selected", not c.covers_order,
