@@ -33,8 +33,9 @@ ss safety_stock, in incoming.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from .errors import InvalidInput
@@ -170,15 +171,10 @@ class MovementRequest:
             raise InvalidInput(f"a {self.type} needs a reason code", field="reason")
         return self
 
-    def payload(self) -> dict[str, object]:
-        """The fields that define the request, for the idempotency hash."""
-        return {
-            "type": str(self.type),
-            "sku": self.sku,
-            "location": self.location,
-            "quantity": self.quantity,
-            "occurred_at": self.occurred_at.isoformat(),
-            "reason": self.reason,
-            "reference": self.reference,
-            "expected_at": self.expected_at.isoformat() if self.expected_at else None,
-        }
+    def digest(self) -> str:
+        """Hash of the fields that define the request (idempotency: same key, same digest)."""
+        parts = (self.type.value, self.sku, self.location, str(self.quantity),
+                 self.occurred_at.astimezone(UTC).isoformat(), self.reason or "",
+                 self.reference or "",
+                 self.expected_at.astimezone(UTC).isoformat() if self.expected_at else "")
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

@@ -111,7 +111,7 @@ def apply_movement(store: Store, request: MovementRequest, actor: str | None = N
     first result; the same key with another payload raises IdempotencyConflict."""
     req = request.validate()
     raw = deltas(req.type, req.quantity)
-    digest = payload_hash(req.payload())
+    digest = req.digest()
     with store.uow() as uow:
         item_id = uow.catalog.item_id(req.sku)
         location_id = uow.catalog.location_id(req.location)
@@ -163,7 +163,7 @@ def apply_batch(store: Store, requests: list[MovementRequest], actor: str | None
         except InvalidInput as e:
             raise type(e)(f"movements[{i}]: {e.detail}", field=f"movements[{i}].{e.field}",
                           **e.data) from None
-        prepared.append((req, deltas(req.type, req.quantity), payload_hash(req.payload())))
+        prepared.append((req, deltas(req.type, req.quantity), req.digest()))
     with store.uow() as uow:
         results = _apply_prepared(uow, prepared, store.clock(), actor, with_ids)
         uow.commit()
@@ -192,8 +192,11 @@ def _apply_prepared(uow: UnitOfWork, prepared: list[tuple[MovementRequest, dict[
         else:
             fresh[key] = i
     todo = sorted(fresh.values())
-    uow.ledger.ensure_positions((ids[i] for i in todo), now)
     locked = uow.ledger.lock(ids[i] for i in todo)
+    missing = {ids[i] for i in todo} - locked.keys()
+    if missing:  # first movements of these positions: create them, then lock them too
+        uow.ledger.ensure_positions(missing, now)
+        locked.update(uow.ledger.lock(missing))
     totals: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKETS, 0))
     rows = []
     for i in todo:

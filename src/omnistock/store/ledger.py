@@ -8,11 +8,12 @@ On SQLite the whole transaction already holds the database's write lock (BEGIN I
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, text, tuple_, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 
 from ..domain.buckets import BUCKETS, available_sql
 from .tables import inbound, items, locations, movements, positions
@@ -97,15 +98,12 @@ class LedgerRepository:
         return dict(row) if row else None
 
     def find_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            rows = self.conn.execute(
-                select(movements).where(
-                    tuple_(movements.c.source, movements.c.external_id).in_(chunk))
-            ).mappings()
-            found.update({(r["source"], r["external_id"]): dict(r) for r in rows})
-        return found
+        """Movements by idempotency key: one statement, the keys bound as one parameter."""
+        if not keys:
+            return {}
+        stmt = _FIND_MANY[self.conn.dialect.name == "postgresql"]
+        rows = self.conn.execute(stmt, _pairs_param(self.conn, keys)).mappings()
+        return {(r["source"], r["external_id"]): dict(r) for r in rows}
 
     def insert_movements(self, rows: list[dict[str, Any]], *,
                          returning: bool = True) -> list[int] | None:
@@ -178,17 +176,11 @@ class LedgerRepository:
     def lock(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
         """Read positions, locking them (PostgreSQL) in primary-key order."""
         wanted = sorted(set(keys))
-        found: dict[tuple[int, int], dict[str, Any]] = {}
-        for start in range(0, len(wanted), 500):
-            stmt = (select(positions)
-                    .where(tuple_(positions.c.item_id, positions.c.location_id)
-                           .in_(wanted[start:start + 500]))
-                    .order_by(positions.c.item_id, positions.c.location_id))
-            if self._for_update:
-                stmt = stmt.with_for_update()
-            for r in self.conn.execute(stmt).mappings():
-                found[(r["item_id"], r["location_id"])] = dict(r)
-        return found
+        if not wanted:
+            return {}
+        stmt = _LOCK[self._for_update]
+        rows = self.conn.execute(stmt, _pairs_param(self.conn, wanted)).mappings()
+        return {(r["item_id"], r["location_id"]): dict(r) for r in rows}
 
     def apply_many(self, updates: list[dict[str, Any]]) -> None:
         """Executemany of deltas (and count marks) onto locked positions."""
@@ -282,3 +274,39 @@ _EXPECTED = text(
     GROUP BY location_id
     """
 ).bindparams(bindparam("until", type_=UTCDateTime))
+
+
+# A list of pairs bound as one parameter (a JSON array on SQLite, two arrays on PostgreSQL):
+# one statement for a whole batch, and no per-value compilation of an expanding IN list.
+def _pairs_param(conn: Connection, pairs: Sequence[tuple[Any, Any]]) -> dict[str, Any]:
+    if conn.dialect.name == "postgresql":
+        return {"a": [p[0] for p in pairs], "b": [p[1] for p in pairs]}
+    return {"pairs": json.dumps(pairs)}
+
+
+def _pairs_subquery(postgres: bool, sql_type: str) -> str:
+    if postgres:
+        return f"SELECT * FROM unnest(CAST(:a AS {sql_type}[]), CAST(:b AS {sql_type}[]))"
+    return "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:pairs)"
+
+
+_LOCK = {
+    for_update: text(
+        f"""
+        SELECT * FROM positions WHERE (item_id, location_id) IN ({_pairs_subquery(for_update,
+                                                                                 "integer")})
+        ORDER BY item_id, location_id {"FOR UPDATE" if for_update else ""}
+        """
+    ).columns(count_at=UTCDateTime, updated_at=UTCDateTime)
+    for for_update in (False, True)
+}
+
+_FIND_MANY = {
+    postgres: text(
+        f"""
+        SELECT * FROM movements
+        WHERE (source, external_id) IN ({_pairs_subquery(postgres, "varchar")})
+        """
+    ).columns(occurred_at=UTCDateTime, recorded_at=UTCDateTime)
+    for postgres in (False, True)
+}
