@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .ingest.commands import import_command, mappings_app, quarantine_app
+from .orders_commands import route
 from .services.context import Store
 from .services.verify import verify as verify_ledger
 from .store.migrate import upgrade
@@ -47,6 +48,7 @@ def verify(database_url: str | None = DbOption) -> None:
 app.command("import")(import_command)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")
+app.command("route")(route)
 
 if __name__ == "__main__":
     app()

@@ -49,7 +49,7 @@ def reserve(store: Store, *, sku: str, location: str, quantity: int, ttl_seconds
         _record(uow, "reserve", rid, item_id, location_id, quantity, {"reserved": quantity},
                 now, actor, reference)
         buckets = uow.ledger.guarded_add("reserved", item_id, location_id, quantity, now)
-        if buckets is None and _expire(uow, now, item_id=item_id, location_id=location_id):
+        if buckets is None and expire_due_holds(uow, now, item_id=item_id, location_id=location_id):
             buckets = uow.ledger.guarded_add("reserved", item_id, location_id, quantity, now)
         if buckets is None:
             raise insufficient(uow, item_id, location_id, sku, location, quantity)
@@ -141,15 +141,17 @@ def sweep_expired(store: Store, *, batch: int = 500) -> int:
     total = 0
     while True:
         with store.uow() as uow:
-            n = _expire(uow, store.clock(), limit=batch)
+            n = expire_due_holds(uow, store.clock(), limit=batch)
             uow.commit()
         total += n
         if n < batch:
             return total
 
 
-def _expire(uow: UnitOfWork, now: datetime, *, item_id: int | None = None,
-            location_id: int | None = None, limit: int = 500) -> int:
+def expire_due_holds(uow: UnitOfWork, now: datetime, *, item_id: int | None = None,
+                     location_id: int | None = None, limit: int = 500) -> int:
+    """Return the units of due holds inside the caller's transaction (optionally for one
+    position); the number of holds expired."""
     due = uow.reservations.expire_due(now, item_id=item_id, location_id=location_id,
                                       limit=limit)
     for r in sorted(due, key=lambda r: (r["item_id"], r["location_id"])):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from ..domain.reservations import ReservationStatus
 from .tables import items, locations, reservations
@@ -62,13 +62,3 @@ class ReservationRepository:
                        reservations.c.quantity)
         ).mappings()
         return [dict(r) for r in rows]
-
-    def lapsed_by_location(self, item_id: int, now: datetime) -> dict[int, int]:
-        """Units of holds past their expiry that the sweeper has not returned yet."""
-        rows = self.conn.execute(
-            select(reservations.c.location_id, func.sum(reservations.c.quantity))
-            .where(and_(reservations.c.item_id == item_id, reservations.c.status == ACTIVE,
-                        reservations.c.expires_at <= now))
-            .group_by(reservations.c.location_id)
-        ).all()
-        return {int(loc): int(q) for loc, q in rows}

@@ -194,3 +194,4 @@ idempotency_keys = Table(
 
 from ..events import tables as _event_tables  # noqa: E402,F401  (registers webhook tables)
 from . import feed_tables as _feed_tables  # noqa: E402,F401  (registers feed tables)
+from . import order_tables as _order_tables  # noqa: E402,F401

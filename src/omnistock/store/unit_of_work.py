@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 from .catalog import CatalogRepository, IdCache
 from .feeds import FeedRepository
 from .ledger import LedgerRepository
+from .orders import OrderRepository
 from .outbox import OutboxRepository
 from .reservations import ReservationRepository
 
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.reservations = ReservationRepository(self.conn)
         self.outbox = OutboxRepository(self.conn)
         self.feeds = FeedRepository(self.conn)
+        self.orders = OrderRepository(self.conn)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,164 @@
+"""The writes every order use case shares: stock movements, fulfillments from a plan, and
+the order's status, history and `order.changed` event, all in the caller's transaction.
+
+Lock order: the order row first (see store/orders.py), then positions in (item_id,
+location_id) order, whatever the use case; so two order transactions cannot deadlock, and
+none can deadlock with the ledger's own batches, which lock in the same order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ..domain.errors import NotFound
+from ..domain.movements import MovementType, deltas
+from ..domain.sourcing import Mode, SourcingPlan
+from ..store.unit_of_work import UnitOfWork
+from .context import iso, payload_hash
+from .movements import availability_event, movement_row
+from .orders_network import Network, channel_policy
+from .orders_view import event_data, order_status, order_view
+from .reservations import expire_due_holds as expire_lapsed_holds
+
+SOURCE = "order"
+KINDS = {Mode.SHIP: "ship", Mode.PICKUP: "pickup", Mode.TRANSFER: "transfer"}
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerOp:
+    """One movement an order makes. Its key is (source "order", `external_id`)."""
+
+    number: int  # the fulfillment
+    item_id: int
+    location_id: int
+    sku: str
+    location: str
+    type: MovementType
+    quantity: int  # signed for an adjustment
+    step: str  # names the movement within the fulfillment: allocate, ship, deallocate, ...
+    reason: str | None = None
+    expected_at: datetime | None = None
+
+    def external_id(self, order_id: str) -> str:
+        return f"{order_id}:{self.number}:{self.sku}:{self.step}"
+
+
+def apply_ops(uow: UnitOfWork, order_id: str, ops: list[LedgerOp], now: datetime,
+              actor: str | None) -> LedgerOp | None:
+    """Apply the movements in lock order; the first allocation that does not fit (after
+    returning lapsed holds there) is returned, and the caller must roll back."""
+    done: list[tuple[LedgerOp, dict[str, Any]]] = []
+    last: dict[tuple[int, int], tuple[LedgerOp, dict[str, int]]] = {}
+    for op in sorted(ops, key=lambda o: (o.item_id, o.location_id)):
+        raw = deltas(op.type, op.quantity)
+        seen = False
+        if op.type is MovementType.ALLOCATE:
+            buckets = _allocate(uow, op, now)
+            if buckets is None:
+                return op
+        else:
+            buckets, seen = uow.ledger.upsert(op.item_id, op.location_id, raw, now, now)
+        row = movement_row(
+            type_=op.type.value, item_id=op.item_id, location_id=op.location_id,
+            quantity=op.quantity, raw=raw, occurred_at=now, now=now, source=SOURCE,
+            external_id=op.external_id(order_id), reason=op.reason, reference=order_id,
+            actor=actor, digest=payload_hash({"order": order_id, "fulfillment": op.number,
+                                              "type": op.type.value, "sku": op.sku,
+                                              "quantity": op.quantity}))
+        if seen and raw.get("on_hand"):
+            row["d_on_hand"] = 0  # a later count already saw this (see services/movements)
+        done.append((op, row))
+        last[(op.item_id, op.location_id)] = (op, buckets)
+    tracked = any(op.type is MovementType.EXPECTED for op, _ in done)
+    ids = uow.ledger.insert_movements([row for _, row in done], returning=tracked) or []
+    for (op, _), movement_id in zip(done, ids, strict=False):
+        if op.type is MovementType.EXPECTED:
+            assert op.expected_at is not None
+            uow.ledger.add_inbound(op.item_id, op.location_id, op.quantity, op.expected_at,
+                                   order_id, movement_id)
+    for op, _ in done:
+        if op.type is MovementType.TRANSFER_IN:
+            uow.ledger.receive_inbound(op.item_id, op.location_id, op.quantity)
+    uow.outbox.add_many([availability_event(op.sku, op.location, buckets, op.type.value, now, now)
+                         for _, (op, buckets) in sorted(last.items())])
+    return None
+
+
+def _allocate(uow: UnitOfWork, op: LedgerOp, now: datetime) -> dict[str, int] | None:
+    buckets = uow.ledger.guarded_add("committed", op.item_id, op.location_id, op.quantity, now)
+    if buckets is None and expire_lapsed_holds(uow, now, item_id=op.item_id,
+                                               location_id=op.location_id):
+        buckets = uow.ledger.guarded_add("committed", op.item_id, op.location_id, op.quantity,
+                                         now)
+    return buckets
+
+
+def add_fulfillments(uow: UnitOfWork, order_id: str, plan: SourcingPlan, network: Network,
+                     pickup: str | None, now: datetime) -> tuple[list[int], list[LedgerOp]]:
+    """A fulfillment per shipment of the plan (numbered after the order's last), and the
+    allocations that hold their units."""
+    first = uow.orders.next_number(order_id)
+    numbers, ops = [], []
+    for number, shipment in enumerate(plan.shipments, start=first):
+        kind = KINDS[shipment.mode]
+        location_id = network.location_ids[shipment.location]
+        lines = [(network.item_ids[ln.sku], ln.quantity) for ln in shipment.lines]
+        transfer = kind == "transfer"
+        uow.orders.add_fulfillment({
+            "order_id": order_id, "number": number, "kind": kind, "location_id": location_id,
+            "destination_id": network.location_ids[pickup] if transfer and pickup else None,
+            "status": "allocated", "created_at": now, "updated_at": now,
+            "expected_at": now + timedelta(days=shipment.transfer_days) if transfer else None,
+        }, lines)
+        numbers.append(number)
+        ops += [LedgerOp(number, network.item_ids[ln.sku], location_id, ln.sku,
+                         shipment.location, MovementType.ALLOCATE, ln.quantity, "allocate")
+                for ln in shipment.lines]
+    return numbers, ops
+
+
+def decision(plan: SourcingPlan, network: Network, cause: str, numbers: list[int],
+             now: datetime) -> dict[str, Any]:
+    data = plan.to_dict()
+    data["explanation"]["notes"] += network.notes()
+    return {"at": iso(now), "cause": cause, "fulfillments": numbers, **data}
+
+
+def locked_order(uow: UnitOfWork, order_id: str) -> dict[str, Any]:
+    order = uow.orders.get(order_id, lock=True)
+    if order is None:
+        raise NotFound(f"order {order_id!r} not found", field="order_id")
+    return order
+
+
+def load_view(uow: UnitOfWork, order: dict[str, Any], *, full: bool = True) -> dict[str, Any]:
+    lines = uow.orders.lines([order["id"]])[order["id"]]
+    fulfillments = uow.orders.fulfillments([order["id"]])[order["id"]]
+    return order_view(order, lines, fulfillments, full=full)
+
+
+def finish(uow: UnitOfWork, order: dict[str, Any], event: dict[str, Any], now: datetime, *,
+           cancelled: bool = False, **changes: Any) -> dict[str, Any]:
+    """Derive the status, keep the pickup hold, append `event` to the history, save the order
+    and queue its `order.changed` event; returns the order's view."""
+    order = {**order, **changes}
+    fulfillments = uow.orders.fulfillments([order["id"]])[order["id"]]
+    status = order_status(fulfillments, order["unsourced"],
+                          cancelled or order["status"] == "cancelled")
+    ready_at, hold_until = order["ready_at"], order["hold_until"]
+    if status != "ready_for_pickup":
+        hold_until = None
+    elif hold_until is None:
+        policy = channel_policy(uow.orders.channel(order["channel"]) or {"policy": {}})
+        ready_at, hold_until = now, now + timedelta(hours=policy.bopis_hold_hours)
+    history = [*order["history"], {"at": iso(now), **event}]
+    saved = {**changes, "status": status, "ready_at": ready_at, "hold_until": hold_until,
+             "history": history, "updated_at": now}
+    uow.orders.update(order["id"], **saved)
+    order.update(saved)
+    lines = uow.orders.lines([order["id"]])[order["id"]]
+    view = order_view(order, lines, fulfillments)
+    uow.outbox.add("order.changed", order["id"], event_data(view, event["event"]), now, now)
+    return view
