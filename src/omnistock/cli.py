@@ -6,6 +6,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .api.commands import keys_app, serve
+from .demo.commands import demo
 from .ingest.commands import import_command, mappings_app, quarantine_app
 from .orders_commands import route
 from .services.context import Store
@@ -45,6 +47,9 @@ def verify(database_url: str | None = DbOption) -> None:
     raise typer.Exit(1)
 
 
+app.command()(serve)
+app.command()(demo)
+app.add_typer(keys_app, name="keys")
 app.command("import")(import_command)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")

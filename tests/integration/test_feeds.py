@@ -92,3 +92,13 @@ def test_broken_files_quarantine_every_bad_record(store):
         s = import_file(store, fmt, (FIXTURES / name).open("rb"), source=f"bad-{fmt}")
         assert s.adds_up and s.quarantined >= 1, (fmt, s)
     assert verify(store) == []
+
+
+def test_binary_junk_is_quarantined_not_an_error(store):
+    seed(store)
+    junk = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00"
+    for fmt in ("pos", "snapshot", "epcis", "edifact"):
+        s = import_file(store, fmt, io.BytesIO(junk), source=f"junk-{fmt}")
+        assert s.adds_up and s.quarantined >= 1 and s.applied == 0, (fmt, s)
+    held = list_quarantine(store)
+    assert held and all("\x00" not in h["raw"] for h in held)

@@ -181,9 +181,16 @@ def _held(summary: ImportSummary, position: str, raw: str, reason: str,
           record: FeedRecord | None) -> dict[str, Any]:
     summary.quarantined += 1
     summary.reasons[reason.split(" '")[0].split(" \"")[0][:80]] += 1
-    return {"source": summary.source, "format": summary.format, "position": position,
-            "raw": raw, "reason": reason, "status": "open",
+    return {"source": summary.source, "format": summary.format,
+            "position": _text(position), "raw": _text(raw), "reason": _text(reason),
+            "status": "open",
             "record": _record_json(record) if record else None}
+
+
+def _text(value: str) -> str:
+    """Text a database column can hold: PostgreSQL refuses NUL characters, and a broken feed
+    (binary junk, a wrong file) is exactly where they turn up."""
+    return value.replace("\x00", "\\x00")
 
 
 def _record_json(r: FeedRecord) -> dict[str, Any]:

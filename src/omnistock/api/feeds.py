@@ -1,0 +1,163 @@
+"""Feeds over HTTP: push imports, Shopify webhooks, code mappings, quarantine, sync health."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from ..domain.errors import InvalidInput, InvalidState
+from ..ingest.shopify import TOPICS, parse_webhook, verify_hmac
+from ..services import idempotency
+from ..services.feeds import PARSERS, import_file, import_records, list_quarantine, retry_quarantine
+from ..services.mappings import add_mapping, list_mappings, remove_mapping
+from ..services.sources import source_health
+from . import schemas
+from .auth import Principal, require
+from .deps import Reader, StoreDep
+from .idempotency import json_response
+from .problems import Unauthenticated, responses
+
+router = APIRouter(prefix="/v1", tags=["feeds"])
+Importer = Annotated[Principal, Depends(require("movements:write"))]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                          pattern=schemas.CODE_PATTERN)]
+MAX_PUSH_BYTES = 20 * 1024 * 1024
+SHOPIFY_SOURCE = "shopify"
+
+
+class Summary(BaseModel):
+    source: str
+    format: str
+    read: int
+    applied: int
+    duplicates: int
+    quarantined: int
+    reasons: dict[str, int]
+
+
+class MappingIn(schemas.Strict):
+    source: Source
+    kind: Literal["item", "location"]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    target: schemas.Code
+
+
+async def _body(request: Request) -> bytes:
+    data = await request.body()
+    if not data:
+        raise InvalidInput("the body is empty: send the feed file as the body", field="body")
+    if len(data) > MAX_PUSH_BYTES:
+        raise InvalidInput(f"body larger than {MAX_PUSH_BYTES} bytes; use `omnistock import`",
+                           field="body")
+    return data
+
+
+@router.post("/ingest/{format}", response_model=Summary,
+             responses=responses(400, 401, 403, 404, 422),
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 # The file as it is: CSV, JSON Lines, EPCIS JSON-LD or EDIFACT, by `format`.
+                 "application/octet-stream": {"schema": {"type": "string",
+                                                         "format": "binary"}}}}})
+async def push_feed(request: Request, store: StoreDep, _: Importer,
+                    format: Annotated[Literal["pos", "snapshot", "epcis", "edifact"], Path()],
+                    source: Annotated[Source | None, Query()] = None) -> Response:
+    """A feed file in the body, applied like `omnistock import FORMAT FILE`: records that cannot
+    be applied are quarantined with their reason, and the summary adds up."""
+    data = await _body(request)
+    assert format in PARSERS
+    summary = await run_in_threadpool(import_file, store, format, io.BytesIO(data),
+                                      source=source)
+    return json_response(200, summary.as_dict())
+
+
+@router.post("/ingest/shopify/{topic:path}", response_model=Summary,
+             responses=responses(400, 401, 404, 409, 422),
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": {"type": "object"}}}}})
+async def shopify_webhook(
+        request: Request, store: StoreDep, topic: str,
+        hmac_header: Annotated[str, Header(alias="X-Shopify-Hmac-Sha256")] = "",
+        webhook_id: Annotated[str, Header(alias="X-Shopify-Webhook-Id",
+                                          max_length=200)] = "") -> Response:
+    """Shopify webhooks (`orders/create`, `orders/cancelled`, `refunds/create`,
+    `inventory_levels/update`). Authenticated by `X-Shopify-Hmac-Sha256` (base64 HMAC-SHA256
+    of the raw body with the shop's secret, `OMNISTOCK_SHOPIFY_SECRET`), de-duplicated on
+    `X-Shopify-Webhook-Id`."""
+    data = await _body(request)
+    secret = os.environ.get("OMNISTOCK_SHOPIFY_SECRET", "")
+    if not secret or not hmac_header or not verify_hmac(data, hmac_header, secret):
+        raise Unauthenticated("X-Shopify-Hmac-Sha256 does not match the body")
+    if topic not in TOPICS:
+        raise InvalidInput(f"topic must be one of {', '.join(TOPICS)}", field="topic")
+    key = webhook_id or hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    seen = await run_in_threadpool(idempotency.claim, store, key, SHOPIFY_SOURCE, digest)
+    if seen is not None:
+        if seen.pending:
+            raise InvalidState("this webhook is being applied", field="X-Shopify-Webhook-Id")
+        return Response(seen.body, status_code=200, media_type="application/json")
+    try:
+        summary = await run_in_threadpool(
+            lambda: import_records(store, parse_webhook(topic, data), source=SHOPIFY_SOURCE,
+                                   fmt="shopify"))
+    except Exception:
+        await run_in_threadpool(idempotency.abandon, store, key, SHOPIFY_SOURCE)
+        raise
+    body = json.dumps(summary.as_dict())
+    await run_in_threadpool(idempotency.complete, store, key, SHOPIFY_SOURCE, 200, body)
+    return Response(body, status_code=200, media_type="application/json")
+
+
+@router.get("/mappings", responses=responses(401, 403, 422))
+def get_mappings(store: StoreDep, _: Reader,
+                 source: Annotated[Source | None, Query()] = None) -> dict[str, Any]:
+    return {"mappings": list_mappings(store, source)}
+
+
+@router.post("/mappings", status_code=201, responses=responses(400, 401, 403, 409, 422))
+def post_mapping(body: MappingIn, store: StoreDep, _: Importer) -> dict[str, Any]:
+    """How a source names one of our items or locations (a POS store number, a platform id)."""
+    return add_mapping(store, **body.model_dump())
+
+
+@router.delete("/mappings/{source}/{kind}/{code}", status_code=204,
+               responses=responses(401, 403, 404, 422))
+def delete_mapping(store: StoreDep, _: Importer, source: Source,
+                   kind: Literal["item", "location"], code: str) -> Response:
+    remove_mapping(store, source=source, kind=kind, code=code)
+    return Response(status_code=204)
+
+
+@router.get("/quarantine", responses=responses(401, 403, 422))
+def get_quarantine(store: StoreDep, _: Reader,
+                   source: Annotated[Source | None, Query()] = None,
+                   status: Annotated[Literal["open", "resolved"], Query()] = "open"
+                   ) -> dict[str, Any]:
+    """Feed records that could not be applied, with their raw text, position and reason."""
+    return {"records": list_quarantine(store, source, status)}
+
+
+@router.post("/quarantine/retry", response_model=Summary,
+             responses=responses(401, 403, 422))
+def post_quarantine_retry(store: StoreDep, _: Importer,
+                          source: Annotated[Source | None, Query()] = None) -> Response:
+    """Apply again the quarantined records that parsed (e.g. after adding a mapping)."""
+    return json_response(200, retry_quarantine(store, source).as_dict())
+
+
+@router.get("/sources", responses=responses(401, 403, 422))
+def get_sources(store: StoreDep, _: Reader,
+                stale_after_minutes: Annotated[int, Query(ge=1, le=10_080)] = 15
+                ) -> dict[str, Any]:
+    """Sync health per source: data latency p50/p99, last record, `stale`."""
+    return {"sources": source_health(store, timedelta(minutes=stale_after_minutes))}
+

@@ -1,0 +1,1 @@
+"""`omnistock demo`: a believable retailer, seeded, with simulated live traffic."""

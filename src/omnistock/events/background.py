@@ -1,0 +1,97 @@
+"""Starting and stopping the event machinery: `start_background(store)` from the API lifespan.
+
+Everything runs in one daemon thread with its own event loop: the outbox dispatcher (sinks:
+NATS JetStream when `OMNISTOCK_NATS_URL` is set, webhook deliveries always) and the webhook
+sender. A thread rather than tasks on the server's loop: request handling never waits behind a
+publish, the same code runs under uvicorn, the CLI and tests, and `stop()` is a plain join.
+Server-sent events are not here: they are served on the server's loop (tail.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+
+from ..services.context import Store
+from .config import EventsConfig
+from .dispatcher import Dispatcher, Sink
+from .nats import NatsSink
+from .sender import WebhookSender, WebhookSink
+from .wakeup import OutboxWakeup
+
+log = logging.getLogger(__name__)
+SinkFactory = Callable[[Store, EventsConfig], Sequence[Sink]]
+
+
+def default_sinks(store: Store, config: EventsConfig) -> list[Sink]:
+    return [NatsSink(store, config)] if config.nats_url else []
+
+
+class Background:
+    def __init__(self, store: Store, config: EventsConfig,
+                 sinks: SinkFactory = default_sinks) -> None:
+        self.store = store
+        self.config = config
+        self._sinks = sinks
+        self._thread = threading.Thread(target=self._main, name="omnistock-events", daemon=True)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self.ready = threading.Event()
+        self.dispatcher: Dispatcher | None = None
+        self.sender: WebhookSender | None = None
+
+    def start(self) -> Background:
+        self._thread.start()
+        if not self.ready.wait(10):
+            raise RuntimeError("the event thread did not start")
+        return self
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Finish the batch in flight, release the lease, close connections; then return."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop ended on its own
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.warning("the event thread did not stop within %.0f s", timeout)
+
+    def _main(self) -> None:
+        asyncio.run(self._run())
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = stop = asyncio.Event()
+        wake = asyncio.Event()
+        self.sender = WebhookSender(self.store, self.config)
+        sinks = [*self._sinks(self.store, self.config),
+                 WebhookSink(self.store, self.sender.wake.set)]
+        self.dispatcher = Dispatcher(self.store, sinks, self.config)
+        unsubscribe = OutboxWakeup.of(self.store.engine).subscribe_event(wake)
+        self.ready.set()
+        try:
+            await asyncio.gather(self.dispatcher.run(stop, wake), self.sender.run(stop))
+        finally:
+            unsubscribe()
+            for sink in sinks:
+                try:
+                    await sink.close()
+                except Exception:
+                    log.exception("closing the %s sink failed", sink.name)
+
+
+async def background_task(store: Store, stop: asyncio.Event) -> None:
+    """The same, as a task of the API's lifespan (`async def task(store, stop)`)."""
+    background = await asyncio.to_thread(start_background, store)
+    try:
+        await stop.wait()
+    finally:
+        await asyncio.to_thread(background.stop)
+
+
+def start_background(store: Store, config: EventsConfig | None = None, *,
+                     sinks: SinkFactory = default_sinks) -> Background:
+    """Start the dispatcher and the webhook sender; call `.stop()` on shutdown."""
+    return Background(store, config or EventsConfig.from_env(), sinks).start()

@@ -1,0 +1,116 @@
+"""HTTP routes: `GET /v1/events` (server-sent events) and `/v1/webhooks`.
+
+Two routers so the API can guard them with different roles; `router` holds both. The store is
+`request.app.state.store` (override the `current_store` dependency otherwise), the settings
+`request.app.state.events_config` when set, else the environment. Domain errors are raised for
+the API's RFC 9457 handler.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from sse_starlette import EventSourceResponse
+
+from ..services.context import Store
+from . import webhooks as service
+from .config import EventsConfig
+from .schemas import DeliveryList, DeliveryOut, WebhookIn, WebhookList, WebhookOut
+from .sse import Filter, resume_point, stream
+from .tail import tail_for
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+def current_store(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+@cache
+def _env_config() -> EventsConfig:
+    return EventsConfig.from_env()
+
+
+def current_config(request: Request) -> EventsConfig:
+    return getattr(request.app.state, "events_config", None) or _env_config()
+
+
+StoreDep = Annotated[Store, Depends(current_store)]
+ConfigDep = Annotated[EventsConfig, Depends(current_config)]
+stream_router = APIRouter(tags=["events"])
+webhooks_router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+
+@stream_router.get(
+    "/v1/events", response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}},
+                     "description": "id: outbox id, event: type, data: CloudEvent JSON"},
+               422: {"description": "bad filter or resume point", **PROBLEM}})
+async def events(store: StoreDep, config: ConfigDep,
+                 after: Annotated[int | None, Query(ge=0)] = None,
+                 types: Annotated[str | None, Query(max_length=1000)] = None,
+                 sku: Annotated[str | None, Query(max_length=64)] = None,
+                 last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+                 ) -> EventSourceResponse:
+    accept = Filter.parse(types, sku)
+    last = resume_point(last_event_id, after)
+    return EventSourceResponse(stream(tail_for(store, config), last, accept),
+                               ping=config.heartbeat, sep="\n")
+
+
+@webhooks_router.post("", status_code=201, response_model=WebhookOut,
+                      responses={422: {"description": "invalid url, events or secret", **PROBLEM}})
+def create_webhook(body: WebhookIn, store: StoreDep) -> dict:
+    return service.create_webhook(store, url=body.url, events=body.events, secret=body.secret)
+
+
+@webhooks_router.get("", response_model=WebhookList)
+def list_webhooks(store: StoreDep) -> dict:
+    return {"webhooks": service.list_webhooks(store)}
+
+
+def _page(rows: list[dict], limit: int) -> dict:
+    return {"deliveries": rows, "next_after": rows[-1]["id"] if len(rows) == limit else None}
+
+
+@webhooks_router.get("/deliveries", response_model=DeliveryList,
+                     responses={422: {"description": "unknown status", **PROBLEM}})
+def list_deliveries(store: StoreDep, status: str | None = None,
+                    after: Annotated[int, Query(ge=0)] = 0,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    return _page(service.list_deliveries(store, status=status, after=after, limit=limit), limit)
+
+
+@webhooks_router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut,
+                      responses={404: PROBLEM, 409: {"description": "not parked", **PROBLEM}})
+def retry_delivery(delivery_id: int, store: StoreDep) -> dict:
+    return service.retry_delivery(store, delivery_id)
+
+
+@webhooks_router.get("/{webhook_id}", response_model=WebhookOut, responses={404: PROBLEM})
+def get_webhook(webhook_id: str, store: StoreDep) -> dict:
+    return service.get_webhook(store, webhook_id)
+
+
+@webhooks_router.delete("/{webhook_id}", status_code=204, response_class=Response,
+                        responses={404: PROBLEM})
+def delete_webhook(webhook_id: str, store: StoreDep) -> Response:
+    service.delete_webhook(store, webhook_id)
+    return Response(status_code=204)
+
+
+@webhooks_router.get("/{webhook_id}/deliveries", response_model=DeliveryList,
+                     responses={404: PROBLEM})
+def webhook_deliveries(webhook_id: str, store: StoreDep, status: str | None = None,
+                       after: Annotated[int, Query(ge=0)] = 0,
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
+    rows = service.list_deliveries(store, webhook_id=webhook_id, status=status, after=after,
+                                   limit=limit)
+    return _page(rows, limit)
+
+
+router = APIRouter()
+router.include_router(stream_router)
+router.include_router(webhooks_router)

@@ -1,0 +1,121 @@
+"""Fixtures of the dashboard's browser tests (imported by tests/e2e/test_dashboard*.py, so that
+tests/e2e/conftest.py, the API tests' own, stays theirs).
+
+* `browser_type_launch_args`: Debian's Chromium, headless, never a Playwright download.
+* `dashboard`: the demo retailer (small) seeded into a SQLite file, served by the real app
+  (`create_app` plus the dashboard routers when the app does not include them yet) in a
+  uvicorn thread, with an admin key and a store key.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from omnistock.demo.seed import Network, seed
+from omnistock.services.context import Store
+from omnistock.store.migrate import upgrade
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (make browser, or apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--no-first-run",
+                     "--headless"]}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    """The API app (with the dashboard) in a uvicorn thread."""
+
+    def __init__(self, store: Store) -> None:
+        import uvicorn
+
+        from omnistock.api.app import create_app
+
+        self.port = free_port()
+        app = create_app(store)
+        self.server = uvicorn.Server(uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+
+
+@dataclass
+class Dashboard:
+    store: Store
+    network: Network
+    server: LiveServer
+    admin: str
+    associate: str
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=20,
+                            headers={"Authorization": f"Bearer {key or self.admin}"})
+
+    def url(self, key: str | None = None, **params: str) -> str:
+        query = "&".join(f"{k}={v}" for k, v in {"key": key or self.admin, **params}.items())
+        return f"{self.base_url}/?{query}"
+
+
+def seeded_store(folder: Path, items: int = 150, days: int = 3) -> tuple[Store, Network]:
+    store = Store.open(f"sqlite:///{folder / 'dashboard.db'}")
+    upgrade(store.engine)
+    return store, seed(store, items=items, days=days).network
+
+
+@pytest.fixture(scope="module")
+def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    pytest.importorskip("omnistock.api.app")
+    from omnistock.demo.commands import make_keys
+
+    store, network = seeded_store(tmp_path_factory.mktemp("dashboard"))
+    admin, associate = make_keys(store, network.associate_store)
+    with LiveServer(store) as server:
+        yield Dashboard(store, network, server, admin, associate)
+    store.close()
+
+
+def artefact(name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS / name

@@ -1,0 +1,62 @@
+"""The event routes and background task inside the real application (create_app): keys and
+rights, the API's problems, a change written through POST /v1/movements reaching a stream and
+a webhook, from the lifespan's background task."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from omnistock.events.background import background_task
+from omnistock.events.signing import verify
+from omnistock.services import keys
+
+from ..factories import T0, ref, seed
+from .test_events_helpers import Receiver, ServerThread, SSEClient, wait_until
+
+app_module = pytest.importorskip("omnistock.api.app")
+SECRET = "whsec_api_test_0123456789"
+
+
+@pytest.fixture
+def api(store, monkeypatch):
+    monkeypatch.delenv("OMNISTOCK_NATS_URL", raising=False)
+    seed(store)
+    tokens = {role: keys.create_key(store, role=role)[0]
+              for role in ("admin", "integration", "viewer")}
+    with ServerThread(app_module.create_app(store, background=[background_task])) as server:
+        yield server, {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
+
+
+def test_stream_needs_a_key_and_webhooks_need_admin(api):
+    server, auth = api
+    assert httpx.get(server.url + "/v1/events", timeout=5).status_code == 401
+    hook = {"url": "https://example.test/in", "events": ["*"], "secret": SECRET}
+    for role, status in (("viewer", 403), ("integration", 403), ("admin", 201)):
+        r = httpx.post(server.url + "/v1/webhooks", json=hook, headers=auth[role], timeout=5)
+        assert r.status_code == status, r.text
+    bad = httpx.post(server.url + "/v1/webhooks", json={**hook, "url": "nope"},
+                     headers=auth["admin"], timeout=5)
+    assert bad.status_code == 422 and bad.json()["field"] == "url"
+    assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_write_through_the_api_reaches_stream_and_webhook(api):
+    server, auth = api
+    with Receiver() as receiver, \
+            SSEClient(server.url + "/v1/events", headers=auth["viewer"]) as stream:
+        httpx.post(server.url + "/v1/webhooks", headers=auth["admin"], timeout=5, json={
+            "url": receiver.url, "events": ["availability.changed"], "secret": SECRET})
+        r = httpx.post(server.url + "/v1/movements", headers=auth["integration"], timeout=5,
+                       json={"type": "receipt", "sku": "SKU-1", "location": "S1",
+                             "quantity": 4, "occurred_at": T0.isoformat(), "source": "api",
+                             "external_id": ref()})
+        assert r.status_code == 201, r.text
+        (_, name, event), = stream.wait_for(1)
+        wait_until(lambda: receiver.requests, timeout=10)
+    assert name == "availability.changed" and event["data"]["on_hand"] == 4
+    _, headers, body = receiver.requests[0]
+    assert verify(SECRET, body, headers["X-Omnistock-Signature"])
+    assert json.loads(body) == event

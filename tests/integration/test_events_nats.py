@@ -1,0 +1,134 @@
+"""NATS JetStream: every change stored once, in commit order, even when sent twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections import defaultdict
+from dataclasses import replace
+
+import nats
+import pytest
+
+from omnistock.events.background import default_sinks, start_background
+from omnistock.events.cloudevents import Event
+from omnistock.events.dispatcher import Dispatcher
+from omnistock.events.nats import NatsSink
+from omnistock.services.movements import apply_movement
+from tests.backends import NATS_URL, require_nats
+
+from ..factories import movement, seed
+from .test_events_helpers import FAST, kill_while_publishing, wait_until
+
+pytestmark = pytest.mark.nats
+
+
+@pytest.fixture
+def config():
+    require_nats()
+    tag = uuid.uuid4().hex[:10]
+    config = replace(FAST, nats_url=NATS_URL, nats_stream=f"OMNISTOCK_TEST_{tag}",
+                     nats_subject_prefix=f"omnistock_test_{tag}")
+    yield config
+
+    async def drop() -> None:
+        nc = await nats.connect(NATS_URL)
+        with contextlib.suppress(nats.js.errors.NotFoundError):
+            await nc.jetstream().delete_stream(config.nats_stream)
+        await nc.close()
+
+    asyncio.run(drop())
+
+
+def stored(config) -> list[nats.aio.msg.Msg]:
+    """Every message of the stream, in stream order, through a JetStream consumer."""
+    async def read() -> list:
+        nc = await nats.connect(NATS_URL)
+        js = nc.jetstream()
+        total = (await js.stream_info(config.nats_stream)).state.messages
+        sub = await js.subscribe(f"{config.nats_subject_prefix}.>", stream=config.nats_stream,
+                                 ordered_consumer=True)
+        msgs = [await sub.next_msg(timeout=5) for _ in range(total)]
+        with pytest.raises(nats.errors.TimeoutError):
+            await sub.next_msg(timeout=0.3)  # and nothing more
+        await nc.close()
+        return msgs
+
+    return asyncio.run(read())
+
+
+def outbox_ids(store) -> list[int]:
+    with store.uow(readonly=True) as uow:
+        return [r["id"] for r in uow.outbox.after(0)]
+
+
+def unpublished(store) -> list[dict]:
+    with store.uow(readonly=True) as uow:
+        return uow.outbox.unpublished()
+
+
+def test_every_change_once_in_commit_order(store, config):
+    seed(store, skus=("SKU-1", "SKU-2"))
+    bg = start_background(store, config)
+    try:
+        for i in range(30):
+            apply_movement(store, movement("receipt", 1, sku=f"SKU-{i % 2 + 1}"))
+        wait_until(lambda: not unpublished(store))
+    finally:
+        bg.stop()
+    msgs = stored(config)
+    events = [json.loads(m.data) for m in msgs]
+    assert [int(e["id"]) for e in events] == outbox_ids(store)
+    assert [m.headers["Nats-Msg-Id"] for m in msgs] == [e["id"] for e in events]
+    assert {m.subject for m in msgs} == {f"{config.nats_subject_prefix}.availability.changed"}
+    on_hand = defaultdict(list)
+    for e in events:
+        on_hand[e["subject"]].append(e["data"]["on_hand"])
+    assert on_hand == {"SKU-1": list(range(1, 16)), "SKU-2": list(range(1, 16))}
+
+
+def test_a_batch_sent_again_after_a_crash_is_stored_once(store, config):
+    """Simulated crash between publish and mark: the sink ran, the rows stayed unpublished, a
+    restarted dispatcher sends them again; JetStream drops the repeats by Nats-Msg-Id."""
+    seed(store)
+    for _ in range(10):
+        apply_movement(store, movement("receipt", 1))
+
+    async def publish_without_marking() -> None:
+        sink = NatsSink(store, config)
+        await sink.publish([Event.from_row(r, config) for r in unpublished(store)[:6]])
+        await sink.close()
+
+    asyncio.run(publish_without_marking())
+    assert len(unpublished(store)) == 10
+
+    async def restart() -> int:
+        dispatcher = Dispatcher(store, default_sinks(store, config), config)
+        n = await dispatcher.dispatch_once()
+        for sink in dispatcher.sinks:
+            await sink.close()
+        return n
+
+    assert asyncio.run(restart()) == 10
+    assert unpublished(store) == []
+    assert [int(json.loads(m.data)["id"]) for m in stored(config)] == outbox_ids(store)
+
+
+def test_killed_between_publish_and_mark_is_stored_once(store, database_url, config, tmp_path):
+    """kill -9 after JetStream acked the batch and before the rows were marked: the next
+    dispatcher sends the batch again, and the stream still holds each change once."""
+    seed(store)
+    for _ in range(8):
+        apply_movement(store, movement("receipt", 1))
+    kill_while_publishing(database_url, config, "nats", tmp_path / "unused.log")
+    assert len(unpublished(store)) == 8
+    assert len(stored(config)) == 8  # published before the kill
+
+    bg = start_background(store, config)
+    try:
+        wait_until(lambda: not unpublished(store), timeout=config.lease_ttl + 10)
+    finally:
+        bg.stop()
+    assert [int(json.loads(m.data)["id"]) for m in stored(config)] == outbox_ids(store)
