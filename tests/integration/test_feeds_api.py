@@ -57,6 +57,9 @@ def test_push_import_quarantine_mapping_and_retry(client, store):
                        headers=auth(store, "viewer")).status_code == 403
     sources = client.get("/v1/sources", headers=h).json()["sources"]
     assert {x["source"] for x in sources} >= {"till"}
+    metrics = client.get("/metrics").text
+    assert 'omnistock_source_stale{source="till"}' in metrics
+    assert 'omnistock_source_latency_p99_seconds{source="till"}' in metrics
 
 
 def _sign(body: bytes, secret: str = SECRET) -> str:

@@ -27,7 +27,7 @@ from .background import (
     no_show_sweeper,
     reservation_sweeper,
 )
-from .metrics import OutboxLag, RequestTimer
+from .metrics import OutboxLag, RequestTimer, SourceHealth
 from .metrics import router as metrics_router
 from .problems import responses
 from .routes import catalog, health, movements, stock
@@ -83,6 +83,7 @@ def create_app(store: Store, *, background: Sequence[BackgroundTask] | None = No
     app.state.keys = KeyCache(store, key_cache_seconds)
     app.state.scrape_registry = CollectorRegistry()
     app.state.scrape_registry.register(OutboxLag(store))
+    app.state.scrape_registry.register(SourceHealth(store))
     problems.install(app)
     app.add_middleware(RequestTimer)
     for router in (health.router, metrics_router, catalog.router, movements.router,

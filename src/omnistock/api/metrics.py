@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..metrics import REQUEST_LATENCY
 from ..services.context import Store
+from ..services.sources import source_health
 from ..store.tables import outbox
 
 router = APIRouter(tags=["operations"])
@@ -43,6 +45,39 @@ class OutboxLag(Collector):
         yield GaugeMetricFamily("omnistock_outbox_lag_seconds",
                                 "Age of the oldest unpublished outbox event",
                                 value=outbox_lag_seconds(self.store))
+
+
+class SourceHealth(Collector):
+    """Sync health per feed source (services.sources), computed when scraped."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        health = source_health(self.store)
+        families = {
+            "stale": GaugeMetricFamily("omnistock_source_stale",
+                                       "1 when a source went quiet or lags beyond the limit",
+                                       labels=["source"]),
+            "age": GaugeMetricFamily("omnistock_source_last_record_age_seconds",
+                                     "Seconds since the source's last record", labels=["source"]),
+            "p50": GaugeMetricFamily("omnistock_source_latency_p50_seconds",
+                                     "Data latency (occurred_at to recorded_at), median",
+                                     labels=["source"]),
+            "p99": GaugeMetricFamily("omnistock_source_latency_p99_seconds",
+                                     "Data latency (occurred_at to recorded_at), p99",
+                                     labels=["source"]),
+        }
+        now = self.store.clock()
+        for h in health:
+            src = [h["source"]]
+            families["stale"].add_metric(src, 1.0 if h["stale"] else 0.0)
+            last = datetime.fromisoformat(h["last_recorded_at"])
+            families["age"].add_metric(src, max((now - last).total_seconds(), 0.0))
+            if h["latency_p50_seconds"] is not None:
+                families["p50"].add_metric(src, h["latency_p50_seconds"])
+                families["p99"].add_metric(src, h["latency_p99_seconds"])
+        yield from families.values()
 
 
 class RequestTimer:
