@@ -255,13 +255,16 @@ _SET_MANY = text(
     """
 ).bindparams(bindparam("now", type_=UTCDateTime), bindparam("count_at", type_=UTCDateTime))
 
-# Holds past their expiry that the sweeper has not returned yet are reported as `lapsed`.
+# Holds past their expiry that the sweeper has not returned yet, for a position `p`: they never
+# count against availability, even before the sweeper runs.
+LAPSED_HOLDS_SQL = """COALESCE((SELECT SUM(r.quantity) FROM reservations r
+                WHERE r.item_id = p.item_id AND r.location_id = p.location_id
+                  AND r.status = 'active' AND r.expires_at <= :now), 0) AS lapsed"""
+
 _POSITIONS_OF = text(
     f"""
     SELECT p.location_id, l.code, {", ".join("p." + b for b in BUCKETS)},
-      COALESCE((SELECT SUM(r.quantity) FROM reservations r
-                WHERE r.item_id = p.item_id AND r.location_id = p.location_id
-                  AND r.status = 'active' AND r.expires_at <= :now), 0) AS lapsed
+      {LAPSED_HOLDS_SQL}
     FROM positions p JOIN locations l ON l.id = p.location_id
     WHERE p.item_id = :item_id ORDER BY l.code
     """

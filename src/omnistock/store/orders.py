@@ -15,6 +15,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.buckets import BUCKETS
+from .ledger import LAPSED_HOLDS_SQL
 from .order_tables import fulfillment_lines, fulfillments, order_lines, orders
 from .tables import channel_locations, channels, items, locations
 from .types import UTCDateTime
@@ -25,9 +26,7 @@ WORKING = ("allocated", "picking", "packed", "short")
 _STOCK = text(
     f"""
     SELECT p.item_id, p.location_id, {", ".join("p." + b for b in BUCKETS)},
-      COALESCE((SELECT SUM(r.quantity) FROM reservations r
-                WHERE r.item_id = p.item_id AND r.location_id = p.location_id
-                  AND r.status = 'active' AND r.expires_at <= :now), 0) AS lapsed
+      {LAPSED_HOLDS_SQL}
     FROM positions p
     WHERE p.item_id IN :item_ids AND p.location_id IN :location_ids
     """
