@@ -28,6 +28,7 @@ from omnistock.domain.catalog import Item, Location
 from omnistock.services import catalog
 from omnistock.services.context import Store
 from omnistock.services.feeds import import_file
+from omnistock.services.verify import verify
 
 SKUS, STORES = 200, 20
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -141,6 +142,9 @@ def main() -> None:
                 store.close()
                 rate, rss, summary = ours(db, path)
                 assert summary["read"] == args.lines and summary["quarantined"] == 0, summary
+                checked = Store.open(db.url)
+                assert verify(checked) == [], "positions differ from the ledger"
+                checked.close()
                 raw_db = Database(backend)
                 try:
                     rs = Store.open(raw_db.url)
@@ -154,7 +158,8 @@ def main() -> None:
                     raw_rate = raw(raw_db, path)
                 finally:
                     raw_db.close()
-                rows.append({"backend": backend, "measure": f"pos import, {args.lines:,} lines",
+                rows.append({"backend": backend,
+                             "measure": f"pos import, {args.lines:,} lines, verify ok",
                              "records/s": rate, "raw SQL/s": raw_rate,
                              "ratio": f"{rate / raw_rate:.0%}", "peak RSS MB": f"{rss:.0f}"})
                 rows += adapters(db)
