@@ -170,34 +170,21 @@ def apply_batch(store: Store, requests: list[MovementRequest], actor: str | None
     return results
 
 
-def _apply_prepared(uow: UnitOfWork, prepared: list[tuple[MovementRequest, dict[str, int], str]],
-                    now: datetime, actor: str | None, with_ids: bool) -> list[Applied]:
-    ids = []
-    for i, (req, _, _) in enumerate(prepared):
-        ids.append((uow.catalog.item_id(req.sku, f"movements[{i}].sku"),
-                    uow.catalog.location_id(req.location, f"movements[{i}].location")))
-    existing = uow.ledger.find_many([(r.source, r.external_id) for r, _, _ in prepared])
-    results: list[Applied | None] = [None] * len(prepared)
-    fresh: dict[tuple[str, str], int] = {}
-    for i, (req, _, digest) in enumerate(prepared):
-        key = (req.source, req.external_id)
-        if key in existing:
-            results[i] = replay_or_conflict(existing[key], digest, req.sku, req.location)
-        elif key in fresh:
-            first = prepared[fresh[key]]
-            if first[2] != digest:
-                raise IdempotencyConflict(f"movements[{i}] reuses ({req.source}, "
-                                          f"{req.external_id}) with another payload",
-                                          field=f"movements[{i}].external_id")
-        else:
-            fresh[key] = i
-    todo = sorted(fresh.values())
-    locked = uow.ledger.lock(ids[i] for i in todo)
-    missing = {ids[i] for i in todo} - locked.keys()
-    if missing:  # first movements of these positions: create them, then lock them too
-        uow.ledger.ensure_positions(missing, now)
-        locked.update(uow.ledger.lock(missing))
-    totals: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKETS, 0))
+Prepared = tuple[MovementRequest, dict[str, int], str]  # request, raw deltas, digest
+Key = tuple[int, int]  # (item_id, location_id)
+
+
+def _apply_prepared(uow: UnitOfWork, prepared: list[Prepared], now: datetime,
+                    actor: str | None, with_ids: bool) -> list[Applied]:
+    """Fetch (ids, replays, locked positions), decide (effective deltas), write (positions,
+    movements, outbox), in that order."""
+    ids = [(uow.catalog.item_id(req.sku, f"movements[{i}].sku"),
+            uow.catalog.location_id(req.location, f"movements[{i}].location"))
+           for i, (req, _, _) in enumerate(prepared)]
+    results, first_of = _replays(uow, prepared)
+    todo = sorted(set(first_of.values()) - set(results))
+    locked = _lock_or_create(uow, {ids[i] for i in todo}, now)
+    totals: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(BUCKETS, 0))
     rows = []
     for i in todo:
         req, raw, digest = prepared[i]
@@ -216,9 +203,11 @@ def _apply_prepared(uow: UnitOfWork, prepared: list[tuple[MovementRequest, dict[
         {"item_id": k[0], "location_id": k[1], "now": now, "count_at": None, "count_key": None,
          **{f"d_{b}": v for b, v in t.items()}} for k, t in sorted(totals.items())])
     tracked = any(prepared[i][0].type in _INBOUND_TYPES for i in todo)
-    movement_ids = uow.ledger.insert_movements(rows, returning=with_ids or tracked)
-    last: dict[tuple[int, int], int] = {}
-    for i, row, movement_id in zip(todo, rows, movement_ids or [None] * len(rows), strict=True):
+    inserted = uow.ledger.insert_movements(rows, returning=with_ids or tracked)
+    movement_ids: list[int | None] = list(inserted) if inserted is not None else \
+        [None] * len(rows)
+    last: dict[Key, int] = {}
+    for i, row, movement_id in zip(todo, rows, movement_ids, strict=True):
         req = prepared[i][0]
         if movement_id is not None:
             _track_inbound(uow, req, ids[i][0], ids[i][1], movement_id)
@@ -227,12 +216,41 @@ def _apply_prepared(uow: UnitOfWork, prepared: list[tuple[MovementRequest, dict[
         last[ids[i]] = i
     uow.outbox.add_many([_position_event(prepared[i][0], locked[k], totals[k], now)
                          for k, i in sorted(last.items())])
-    for i, result in enumerate(results):
-        if result is None:  # a duplicate inside the batch: same answer as its first occurrence
-            first = results[fresh[(prepared[i][0].source, prepared[i][0].external_id)]]
-            assert first is not None
-            results[i] = Applied(first.row, first.sku, first.location, True)
-    return [r for r in results if r is not None]
+    # A key repeated inside the batch gets the answer of its first occurrence, as a replay.
+    return [results[i] if i in results else
+            Applied(results[first].row, results[first].sku, results[first].location, True)
+            for i, first in ((i, first_of[(r.source, r.external_id)])
+                             for i, (r, _, _) in enumerate(prepared))]
+
+
+def _replays(uow: UnitOfWork, prepared: list[Prepared]
+             ) -> tuple[dict[int, Applied], dict[tuple[str, str], int]]:
+    """Results of requests already in the ledger, and the first index of every key; a key
+    reused with another payload, in the ledger or inside the batch, is a conflict."""
+    existing = uow.ledger.find_many([(r.source, r.external_id) for r, _, _ in prepared])
+    results: dict[int, Applied] = {}
+    first_of: dict[tuple[str, str], int] = {}
+    for i, (req, _, digest) in enumerate(prepared):
+        key = (req.source, req.external_id)
+        if key in first_of:
+            if prepared[first_of[key]][2] != digest:
+                raise IdempotencyConflict(f"movements[{i}] reuses ({req.source}, "
+                                          f"{req.external_id}) with another payload",
+                                          field=f"movements[{i}].external_id")
+            continue
+        first_of[key] = i
+        if key in existing:
+            results[i] = replay_or_conflict(existing[key], digest, req.sku, req.location)
+    return results, first_of
+
+
+def _lock_or_create(uow: UnitOfWork, keys: set[Key], now: datetime) -> dict[Key, dict[str, Any]]:
+    locked = uow.ledger.lock(keys)
+    missing = keys - locked.keys()
+    if missing:  # first movements of these positions: create them, then lock them too
+        uow.ledger.ensure_positions(missing, now)
+        locked.update(uow.ledger.lock(missing))
+    return locked
 
 
 _INBOUND_TYPES = frozenset({MovementType.EXPECTED, MovementType.TRANSFER_IN})

@@ -75,8 +75,9 @@ class CatalogRepository:
         # A savepoint keeps the outer transaction usable when the key already exists.
         try:
             with self.conn.begin_nested():
-                result = self.conn.execute(insert(table).values(**values))
-                return int(result.inserted_primary_key[0])
+                pk = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+                assert pk is not None
+                return int(pk[0])
         except IntegrityError:
             raise AlreadyExists(f"{what} {key!r} already exists (or one of its unique "
                                 "identifiers is taken)", field="code" if what != "item" else "sku"

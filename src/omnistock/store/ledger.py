@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.buckets import BUCKETS, available_sql
 from .tables import inbound, items, locations, movements, positions
@@ -167,10 +168,8 @@ class LedgerRepository:
                  "updated_at": now} for i, loc in sorted(set(keys))]
         if not rows:
             return
-        if self.conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        dialect_insert = (postgresql.insert if self.conn.dialect.name == "postgresql"
+                          else sqlite.insert)
         self.conn.execute(dialect_insert(positions).on_conflict_do_nothing(), rows)
 
     def lock(self, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, Any]]:
