@@ -215,8 +215,8 @@ def _fill_positions(store: Store, backend: str, have: int, want: int) -> None:
         c.exec_driver_sql(
             f"INSERT INTO positions (item_id, location_id, {', '.join(BUCKETS)}, updated_at) "
             f"SELECT i.id, l.id, 5, 0, 0, 0, 0, 0, 0, {p} FROM items i CROSS JOIN locations l "
-            f"WHERE i.sku LIKE 'F%' AND NOT EXISTS (SELECT 1 FROM positions x "
-            f"WHERE x.item_id = i.id AND x.location_id = l.id)", (ts,))
+            f"WHERE i.sku LIKE {p} AND NOT EXISTS (SELECT 1 FROM positions x "
+            f"WHERE x.item_id = i.id AND x.location_id = l.id)", (ts, "F%"))
 
 
 def main() -> None:
