@@ -11,16 +11,19 @@ from omnistock.services import catalog
 from omnistock.services.availability import availability
 from omnistock.services.feeds import import_file, list_quarantine, retry_quarantine
 from omnistock.services.mappings import add_mapping
+from omnistock.services.movements import apply_movement
 from omnistock.services.sources import source_health
 from omnistock.services.verify import verify
+
+from ..factories import movement
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "feeds"
 
 
 def seed(store):
-    for sku, gtin in (("SHIRT-BLUE-M", None), ("SOCKS-WOOL", None),
-                      ("TEE-WHITE", "7612345670010")):
-        catalog.create_item(store, Item(sku=sku, gtin=gtin))
+    for sku, gtin, cost in (("SHIRT-BLUE-M", None, 12.5), ("SOCKS-WOOL", None, None),
+                            ("TEE-WHITE", "7612345670010", 4.0)):
+        catalog.create_item(store, Item(sku=sku, gtin=gtin, unit_cost=cost))
     for code, gln in (("ZRH-01", None), ("STORE-A", "7612345000022"), ("DC-ZURICH", None)):
         catalog.create_location(store, Location(code=code, kind="store", gln=gln))
 
@@ -72,10 +75,22 @@ def test_reimport_and_shuffled_import_leave_positions_unchanged(store):
 
 def test_snapshot_counts_in_any_order_converge(store):
     seed(store)
-    import_file(store, "snapshot", (FIXTURES / "snapshot" / "stock.csv").open("rb"),
-                source="erp")
+    before = -1_500_000  # minutes: late 2023, before the snapshot's as_of
+    apply_movement(store, movement("receipt", 100, sku="SHIRT-BLUE-M", location="DC-ZURICH",
+                                   minutes=before))
+    apply_movement(store, movement("receipt", 3, sku="TEE-WHITE", location="DC-ZURICH",
+                                   minutes=before))
+    s = import_file(store, "snapshot", (FIXTURES / "snapshot" / "stock.csv").open("rb"),
+                    source="erp")
     a = positions(store)
     assert a[("SHIRT-BLUE-M", "DC-ZURICH")] == 120
+    report = s.as_dict()["variance"]
+    lines = {(v["sku"], v["location"]): v for v in report["lines"]}
+    assert lines[("SHIRT-BLUE-M", "DC-ZURICH")]["delta"] == 20
+    assert lines[("SHIRT-BLUE-M", "DC-ZURICH")]["value"] == 250.0
+    assert lines[("TEE-WHITE", "DC-ZURICH")]["value"] == -12.0
+    assert report["lines"][0]["sku"] == "SHIRT-BLUE-M"  # the largest value first
+    assert report["value"] == sum(v["value"] or 0 for v in report["lines"])
     import_file(store, "snapshot", (FIXTURES / "snapshot" / "stock_reordered.csv").open("rb"),
                 source="erp")
     assert positions(store) == a

@@ -42,6 +42,7 @@ class Summary(BaseModel):
     duplicates: int
     quarantined: int
     reasons: dict[str, int]
+    variance: dict[str, Any]  # counts that moved positions: totals and the largest lines
 
 
 class MappingIn(schemas.Strict):

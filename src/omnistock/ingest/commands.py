@@ -89,6 +89,16 @@ def _print_summary(s: ImportSummary) -> None:
                     ("quarantined", s.quarantined)):
         table.add_row(name, f"{n:,}")
     out.print(table)
+    if s.variance_positions:
+        variance = Table(title=f"variance: {s.variance_positions:,} positions moved, "
+                               f"{s.variance_units:+,} units, {s.variance_value:+,.2f} at cost")
+        for col in ("sku", "location", "counted", "delta", "value at cost"):
+            variance.add_column(col, justify="left" if col in ("sku", "location") else "right")
+        for v in s.variance[:20]:
+            value = "" if v["value"] is None else f"{v['value']:+,.2f}"
+            variance.add_row(v["sku"], v["location"], f"{v['counted']:,}", f"{v['delta']:+,}",
+                             value)
+        out.print(variance)
     if s.reasons:
         reasons = Table(title="quarantined, by reason")
         reasons.add_column("reason")

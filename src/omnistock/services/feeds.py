@@ -39,6 +39,12 @@ class ImportSummary:
     duplicates: int = 0
     quarantined: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    # Counts that moved a position: {sku, location, counted, delta, value} (value at unit cost,
+    # None when the item has no cost): the largest VARIANCE_LINES, and totals over all of them.
+    variance: list[dict[str, Any]] = field(default_factory=list)
+    variance_positions: int = 0
+    variance_units: int = 0
+    variance_value: float = 0.0
 
     @property
     def adds_up(self) -> bool:
@@ -47,7 +53,35 @@ class ImportSummary:
     def as_dict(self) -> dict[str, Any]:
         return {"source": self.source, "format": self.format, "read": self.read,
                 "applied": self.applied, "duplicates": self.duplicates,
-                "quarantined": self.quarantined, "reasons": dict(self.reasons)}
+                "quarantined": self.quarantined, "reasons": dict(self.reasons),
+                "variance": {"positions": self.variance_positions,
+                             "units": self.variance_units,
+                             "value": round(self.variance_value, 2),
+                             "lines": self.variance}}
+
+    def merge(self, other: ImportSummary) -> None:
+        self.read += other.read
+        self.applied += other.applied
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.reasons.update(other.reasons)
+        self.variance_positions += other.variance_positions
+        self.variance_units += other.variance_units
+        self.variance_value += other.variance_value
+        self.variance = sorted(self.variance + other.variance, key=_magnitude)[:VARIANCE_LINES]
+
+    def add_variance(self, lines: list[dict[str, Any]]) -> None:
+        self.variance_positions += len(lines)
+        self.variance_units += sum(v["delta"] for v in lines)
+        self.variance_value += sum(v["value"] or 0 for v in lines)
+        self.variance = sorted(self.variance + lines, key=_magnitude)[:VARIANCE_LINES]
+
+
+def _magnitude(v: dict[str, Any]) -> float:
+    return -abs(v["value"] if v["value"] is not None else v["delta"])
+
+
+VARIANCE_LINES = 1000  # the largest first; the totals cover every line
 
 
 class Unresolved(Exception):
@@ -141,9 +175,11 @@ def _apply_chunk(store: Store, resolver: Resolver, chunk: list[FeedRecord | Reje
                                              summary.source, r.external_id)))
     held += _apply_all(store, moves, summary, lambda reqs: apply_batch(store, reqs,
                                                                        with_ids=False),
-                       lambda req: apply_movement(store, req))
+                       lambda req: apply_movement(store, req), [])
+    moved: list[dict[str, Any]] = []
     held += _apply_all(store, counts, summary, lambda reqs: apply_counts(store, reqs),
-                       lambda req: apply_counts(store, [req])[0])
+                       lambda req: apply_counts(store, [req])[0], moved)
+    summary.add_variance(_valued(store, moved))
     if held:
         with store.uow() as uow:
             uow.feeds.quarantine([{**h, "created_at": store.clock()} for h in held])
@@ -151,30 +187,46 @@ def _apply_chunk(store: Store, resolver: Resolver, chunk: list[FeedRecord | Reje
 
 
 def _apply_all(store: Store, pairs: list[tuple[FeedRecord, Any]], summary: ImportSummary,
-               many: Callable[[list[Any]], list[Applied]],
-               one: Callable[[Any], Applied]) -> list[dict[str, Any]]:
+               many: Callable[[list[Any]], list[Applied]], one: Callable[[Any], Applied],
+               moved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The whole batch in one transaction; if any record is refused, one by one, so that the
     refused records are quarantined and the rest still apply."""
     if not pairs:
         return []
     try:
-        _tally(summary, many([req for _, req in pairs]))
+        _tally(summary, many([req for _, req in pairs]), moved)
         return []
     except DomainError:
         pass
     held = []
     for record, req in pairs:
         try:
-            _tally(summary, [one(req)])
+            _tally(summary, [one(req)], moved)
         except DomainError as e:
             held.append(_held(summary, record.position, record.raw, e.detail, record))
     return held
 
 
-def _tally(summary: ImportSummary, results: list[Applied]) -> None:
+def _tally(summary: ImportSummary, results: list[Applied],
+           moved: list[dict[str, Any]]) -> None:
     dup = sum(r.replayed for r in results)
     summary.duplicates += dup
     summary.applied += len(results) - dup
+    moved += [
+        {"sku": r.sku, "location": r.location, "counted": r.row["counted"],
+         "delta": r.row["d_on_hand"], "value": None}
+        for r in results if not r.replayed and r.row["type"] == "count" and r.row["d_on_hand"]]
+
+
+def _valued(store: Store, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Variance lines priced at unit cost."""
+    if lines:
+        with store.uow(readonly=True) as uow:
+            costs = uow.catalog.unit_costs({v["sku"] for v in lines})
+        for v in lines:
+            cost = costs.get(v["sku"])
+            v["value"] = round(v["delta"] * cost, 2) if cost is not None else None
+    return lines
 
 
 def _held(summary: ImportSummary, position: str, raw: str, reason: str,
@@ -221,11 +273,7 @@ def retry_quarantine(store: Store, source: str | None = None) -> ImportSummary:
         with store.uow() as uow:
             uow.feeds.resolve([r["id"] for r in group], store.clock())
             uow.commit()
-        total.read += part.read
-        total.applied += part.applied
-        total.duplicates += part.duplicates
-        total.quarantined += part.quarantined
-        total.reasons.update(part.reasons)
+        total.merge(part)
     return total
 
 

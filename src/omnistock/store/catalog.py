@@ -94,6 +94,11 @@ class CatalogRepository:
         ).all())
         return {k: (skus[k[0]], codes[k[1]]) for k in keys}
 
+    def unit_costs(self, skus: set[str]) -> dict[str, float]:
+        rows = self.conn.execute(select(items.c.sku, items.c.unit_cost).where(
+            items.c.sku.in_(sorted(skus)), items.c.unit_cost.is_not(None))).all()
+        return {sku: float(cost) for sku, cost in rows}
+
     def item(self, sku: str) -> dict[str, Any]:
         row = self.conn.execute(select(items).where(items.c.sku == sku)).mappings().first()
         if row is None:
