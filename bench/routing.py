@@ -26,21 +26,15 @@ from rich.console import Console
 from rich.table import Table
 
 from omnistock.domain.errors import InsufficientStock
-from omnistock.domain.sourcing import (
-    Allocation,
-    Candidate,
-    Delivery,
-    OrderLine,
-    SourcingOrder,
-    SourcingPolicy,
-    SourcingProblem,
-    allocation_cents,
-    build_plan,
-    heuristic_allocation,
-    plan_heuristic,
-    prepare,
-)
-from omnistock.domain.sourcing_milp import order_model, plan_batch, plan_exact, plan_order, prune
+from omnistock.domain.sourcing.batch import plan_batch
+from omnistock.domain.sourcing.heuristic import heuristic_allocation, plan_heuristic
+from omnistock.domain.sourcing.inputs import Candidate, Delivery, OrderLine, SourcingOrder
+from omnistock.domain.sourcing.milp import order_model, plan_exact, plan_order, prune
+from omnistock.domain.sourcing.plan import build_plan
+from omnistock.domain.sourcing.policy import SourcingPolicy
+from omnistock.domain.sourcing.preparation import prepare
+from omnistock.domain.sourcing.problem import Allocation, SourcingProblem
+from omnistock.domain.sourcing.shipments import allocation_cents
 
 SEED = 20261101
 RESULTS = Path(__file__).with_name("results")

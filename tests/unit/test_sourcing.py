@@ -3,21 +3,12 @@ import json
 import pytest
 
 from omnistock.domain.errors import InsufficientStock, InvalidInput
-from omnistock.domain.sourcing import (
-    Candidate,
-    Delivery,
-    Exclusion,
-    Mode,
-    OrderLine,
-    RateBand,
-    RateTable,
-    SourcingOrder,
-    SourcingPolicy,
-    capacity_cents,
-    plan_heuristic,
-    prepare,
-)
-from omnistock.domain.sourcing_milp import plan_order
+from omnistock.domain.sourcing.heuristic import plan_heuristic
+from omnistock.domain.sourcing.inputs import Candidate, Delivery, OrderLine, SourcingOrder
+from omnistock.domain.sourcing.milp import plan_order
+from omnistock.domain.sourcing.policy import RateBand, RateTable, SourcingPolicy, capacity_cents
+from omnistock.domain.sourcing.preparation import prepare
+from omnistock.domain.sourcing.problem import Exclusion, Mode
 
 HOME = (48.0, 2.0)
 KM_PER_DEGREE = 111.195  # of latitude, on EARTH_RADIUS_KM

@@ -8,20 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from omnistock.domain.errors import InsufficientStock, InvalidInput
-from omnistock.domain.sourcing import (
-    Candidate,
-    Delivery,
-    OrderLine,
-    RateBand,
-    RateTable,
-    SourcingOrder,
-    SourcingPolicy,
-    allocation_cents,
-    distribute,
-    plan_heuristic,
-    prepare,
-)
-from omnistock.domain.sourcing_milp import order_model, plan_batch, plan_exact, plan_order
+from omnistock.domain.sourcing.batch import plan_batch
+from omnistock.domain.sourcing.heuristic import distribute, plan_heuristic
+from omnistock.domain.sourcing.inputs import Candidate, Delivery, OrderLine, SourcingOrder
+from omnistock.domain.sourcing.milp import order_model, plan_exact, plan_order
+from omnistock.domain.sourcing.policy import RateBand, RateTable, SourcingPolicy
+from omnistock.domain.sourcing.preparation import prepare
+from omnistock.domain.sourcing.shipments import allocation_cents
 
 HOME = (48.0, 2.0)
 KM_PER_DEGREE = 111.195
@@ -282,7 +275,7 @@ def test_batch_is_feasible_and_never_worse_than_one_by_one(instance):
 
 
 def test_highs_banner_stays_off_stdout():
-    code = ("from omnistock.domain.sourcing_milp import quiet_highs\n"
+    code = ("from omnistock.domain.sourcing.highs import quiet_highs\n"
             "quiet_highs(); quiet_highs(); print('only this')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)

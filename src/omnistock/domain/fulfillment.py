@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from .errors import InvalidInput, InvalidState
 from .movements import MovementType, validate_timestamp
-from .sourcing import DeliveryMethod
+from .sourcing.inputs import DeliveryMethod
 
 
 class FulfillmentStatus(StrEnum):

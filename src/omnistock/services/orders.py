@@ -24,8 +24,8 @@ from ..domain.errors import (
 )
 from ..domain.fulfillment import is_no_show, transition
 from ..domain.movements import MovementType
-from ..domain.sourcing import SourcingPlan
-from ..domain.sourcing_milp import plan_order
+from ..domain.sourcing.milp import plan_order
+from ..domain.sourcing.plan import SourcingPlan
 from ..store.unit_of_work import UnitOfWork
 from .context import Store, payload_hash
 from .orders_network import Network, channel_policy, read_network

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.errors import DomainError, UnknownReference
-from ..domain.sourcing_milp import BatchPlan, plan_batch
+from ..domain.sourcing.batch import BatchPlan, plan_batch
 from ..store.unit_of_work import UnitOfWork
 from .context import Store
 from .orders import place_order

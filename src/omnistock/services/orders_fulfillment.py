@@ -26,8 +26,9 @@ from sqlalchemy.exc import DBAPIError
 from ..domain.errors import DomainError, InsufficientStock, InvalidInput, InvalidState, NotFound
 from ..domain.fulfillment import FulfillmentAction, implied_movements, transition
 from ..domain.movements import MovementType
-from ..domain.sourcing import Delivery, OrderLine, SourcingOrder, SourcingPlan
-from ..domain.sourcing_milp import plan_order
+from ..domain.sourcing.inputs import Delivery, OrderLine, SourcingOrder
+from ..domain.sourcing.milp import plan_order
+from ..domain.sourcing.plan import SourcingPlan
 from ..store.unit_of_work import UnitOfWork
 from .context import Store
 from .orders import PLACE_ATTEMPTS, transient

@@ -16,7 +16,8 @@ from typing import Any
 
 from ..domain.buckets import available
 from ..domain.errors import NotFound
-from ..domain.sourcing import Candidate, SourcingPolicy
+from ..domain.sourcing.inputs import Candidate
+from ..domain.sourcing.policy import SourcingPolicy
 from ..store.unit_of_work import UnitOfWork
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.sourcing import SourcingPolicy
+from ..domain.sourcing.policy import SourcingPolicy
 from .context import Store
 
 

@@ -8,7 +8,13 @@ from typing import Any
 
 from ..domain.errors import InvalidInput
 from ..domain.geo import validate_point
-from ..domain.sourcing import Delivery, DeliveryMethod, OrderLine, SourcingOrder, order_quantities
+from ..domain.sourcing.inputs import (
+    Delivery,
+    DeliveryMethod,
+    OrderLine,
+    SourcingOrder,
+    order_quantities,
+)
 
 MAX_LINES = 500
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..domain.errors import NotFound
 from ..domain.movements import MovementType, deltas
-from ..domain.sourcing import Mode, SourcingPlan
+from ..domain.sourcing.plan import SourcingPlan
+from ..domain.sourcing.problem import Mode
 from ..store.unit_of_work import UnitOfWork
 from .context import iso, payload_hash
 from .movements import availability_event, movement_row
