@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, insert, inspect
 
-from omnistock.domain.errors import InvalidInput
+from omnistock.domain.errors import InsufficientStock, InvalidInput
 from omnistock.domain.movements import MovementRequest, MovementType
 from omnistock.services import kpis
 from omnistock.services import reservations as res
@@ -99,9 +99,18 @@ def test_period_must_be_sane():
     assert kpis.period_days(at(0, 0), at(1, 0)) == [DAY.date()]
 
 
-def test_oversell_refusals_come_from_the_process_counter():
-    body = kpis.oversell_refused()
-    assert isinstance(body["value"], int) and body["scope"] == "process" and body["note"]
+def test_oversell_refusals_are_counted_in_their_period(store):
+    seed(store)
+    apply_movement(store, move("receipt", 1, 0))
+    store.clock = lambda: at(0, 12)
+    res.reserve(store, sku="SKU-1", location="S1", quantity=1, ttl_seconds=600)
+    for _ in range(2):
+        with pytest.raises(InsufficientStock):
+            res.reserve(store, sku="SKU-1", location="S1", quantity=1,
+                                 ttl_seconds=600)
+    body = kpis.kpis(store, at(0, 0), at(1, 0))["oversell_refused"]
+    assert (body["value"], body["by_kind"], body["scope"]) == (2, {"reservation": 2}, "period")
+    assert kpis.kpis(store, at(1, 0), at(2, 0))["oversell_refused"]["value"] == 0
 
 
 def test_exceptions_negative_availability_and_large_counts(store):

@@ -32,7 +32,7 @@ from omnistock.services.orders import (
 from omnistock.services.orders_fulfillment import act
 from omnistock.services.orders_policy import get_policy, set_policy
 from omnistock.services.verify import verify
-from omnistock.store.tables import inbound, movements, outbox
+from omnistock.store.tables import inbound, movements, outbox, refusals
 
 from ..factories import T0, movement
 
@@ -133,6 +133,9 @@ def test_a_multi_line_order_holds_every_line_or_nothing(store):
     assert order_movements(store) == []
     with pytest.raises(NotFound):
         get_order(store, "O-1")
+    with store.engine.connect() as c:  # the refusal is kept for the KPIs
+        kept = c.execute(select(refusals.c.kind, refusals.c.reference)).all()
+    assert [tuple(r) for r in kept] == [("order", "O-1")]
 
 
 def test_a_split_order_holds_all_its_shipments(store):

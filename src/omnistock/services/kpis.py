@@ -15,9 +15,8 @@ data_latency     recorded_at - occurred_at of each movement recorded in the peri
                  made by omnistock itself (holds and allocations, and what orders and
                  reservations write under the sources `order` and `reservation`) have no source
                  delay and are left out.
-oversell_refused reservations refused for want of stock. They change nothing, so the ledger
-                 has no trace of them: the figure is this process's Prometheus counter
-                 (omnistock_reservations_refused_total) since it started, not the period's.
+oversell_refused reservations and orders refused for want of stock in the period, from the
+                 refusals table (a refusal changes no stock, so the ledger has no trace of it).
 fill_rate ...    from the orders and fulfillments tables, when they exist (null before), over
                  the orders placed in the period. Transfer legs (stock moved to a pickup store)
                  are left out; live means not cancelled.
@@ -51,7 +50,7 @@ from sqlalchemy.sql import ColumnElement
 
 from ..domain.buckets import available_sql
 from ..domain.errors import InvalidInput
-from ..store.tables import items, locations, movements, positions
+from ..store.tables import items, locations, movements, positions, refusals
 from .context import Store, iso
 
 MAX_DAYS = 400
@@ -75,6 +74,7 @@ def kpis(store: Store, start: datetime, end: datetime) -> dict[str, Any]:
         units = units_by_day(conn, start, end, days)
         latency = data_latency(conn, start, end)
         orders = order_figures(conn, start, end, days)
+        refused = oversell_refused(conn, start, end)
     cells = sum(d["cells"] for d in stockouts)
     out = sum(d["out"] for d in stockouts)
     return {
@@ -83,7 +83,7 @@ def kpis(store: Store, start: datetime, end: datetime) -> dict[str, Any]:
                                 cells=cells, out=out),
         "units": {"series": units},
         "data_latency": {"sources": latency},
-        "oversell_refused": oversell_refused(),
+        "oversell_refused": refused,
         **orders,
     }
 
@@ -192,16 +192,14 @@ def data_latency(conn: Connection, start: datetime, end: datetime) -> list[dict[
              "p99_seconds": round(p99, 3)} for s, n, p50, p99 in sorted(rows)]
 
 
-def oversell_refused() -> dict[str, Any]:
-    try:
-        from prometheus_client import REGISTRY
-    except ImportError:  # pragma: no cover - a declared dependency
-        value = None
-    else:
-        value = REGISTRY.get_sample_value("omnistock_reservations_refused_total")
-    return figure(int(value or 0), recorded=value is not None, scope="process",
-                  note="reservations refused since this server process started (refusals "
-                       "change nothing, so the ledger has no record of them)")
+def oversell_refused(conn: Connection, start: datetime, end: datetime) -> dict[str, Any]:
+    rows = conn.execute(
+        select(refusals.c.kind, func.count()).where(refusals.c.refused_at >= start,
+                                                   refusals.c.refused_at < end)
+        .group_by(refusals.c.kind)).all()
+    by_kind = {kind: int(n) for kind, n in rows}
+    return figure(sum(by_kind.values()), recorded=True, scope="period", by_kind=by_kind,
+                  note="reservations and orders refused for want of stock in the period")
 
 
 # -- orders ---------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from .orders_write import (
     load_view,
     locked_order,
 )
+from .refusals import record_refusal
 
 PLACE_ATTEMPTS = 5
 
@@ -61,9 +62,20 @@ class Placed:
 def place_order(store: Store, order_id: str, channel: str, lines: list[dict[str, Any]],
                 delivery: dict[str, Any], actor: str | None = None, *,
                 plan: SourcingPlan | None = None) -> Placed:
-    """Place an order once per order_id; every line held, or InsufficientStock and nothing.
+    """Place an order once per order_id; every line held, or InsufficientStock and nothing
+    (the refusal is recorded for the KPIs).
 
     `plan` (from a wave planned jointly) is tried first; a lost race re-plans alone."""
+    try:
+        return _place_order(store, order_id, channel, lines, delivery, actor, plan)
+    except InsufficientStock as e:
+        record_refusal(store, "order", e, order_id)
+        raise
+
+
+def _place_order(store: Store, order_id: str, channel: str, lines: list[dict[str, Any]],
+                 delivery: dict[str, Any], actor: str | None,
+                 plan: SourcingPlan | None) -> Placed:
     request = OrderRequest.parse(order_id, channel, lines, delivery)
     digest = payload_hash(request.payload())
     with store.uow(readonly=True) as uow:

@@ -15,6 +15,7 @@ from ..store.hot_path import reserve_in_one_statement
 from ..store.unit_of_work import UnitOfWork
 from .context import Store, iso, payload_hash
 from .movements import availability_event, movement_row
+from .refusals import record_refusal
 
 
 def reservation_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +27,18 @@ def reservation_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def reserve(store: Store, *, sku: str, location: str, quantity: int, ttl_seconds: int,
             reference: str | None = None, actor: str | None = None) -> dict[str, Any]:
+    """Hold `quantity` units for `ttl_seconds`, or InsufficientStock (and the refusal is
+    recorded for the KPIs)."""
+    try:
+        return _reserve(store, sku=sku, location=location, quantity=quantity,
+                        ttl_seconds=ttl_seconds, reference=reference, actor=actor)
+    except InsufficientStock as e:
+        record_refusal(store, "reservation", e, reference)
+        raise
+
+
+def _reserve(store: Store, *, sku: str, location: str, quantity: int, ttl_seconds: int,
+             reference: str | None, actor: str | None) -> dict[str, Any]:
     """Hold units atomically. The position row is touched last, by one conditional UPDATE, so
     the row lock is held only from that statement to the commit."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:

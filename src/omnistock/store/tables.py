@@ -180,6 +180,19 @@ api_keys = Table(
     Column("revoked_at", UTCDateTime),
 )
 
+# Holds and orders refused for want of stock. They change no stock, so the ledger has no trace
+# of them; this is what the "oversell attempts refused" figure counts.
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),  # reservation | order
+    Column("reference", String(200)),
+    Column("lines", JSON, nullable=False),
+    Column("refused_at", UTCDateTime, nullable=False),
+    Index("ix_refusals_refused_at", "refused_at"),
+)
+
 # Responses remembered for the Idempotency-Key header of the HTTP API.
 idempotency_keys = Table(
     "idempotency_keys",

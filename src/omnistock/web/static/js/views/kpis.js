@@ -62,7 +62,8 @@ export function kpisView() {
       tile("Split-shipment rate", pct(k.split_shipment_rate.value),
            k.split_shipment_rate.note || `${num(k.split_shipment_rate.orders)} orders`),
       tile("Oversell attempts refused", num(k.oversell_refused.value),
-           k.oversell_refused.recorded ? "since this server started" : "not recorded"));
+           `${num(k.oversell_refused.by_kind.reservation || 0)} holds, ` +
+           `${num(k.oversell_refused.by_kind.order || 0)} orders in the period`));
     const charts = [
       chart("Stockout rate by day", lineChart(k.stockout_rate.series,
         { title: "Stockout rate by day", fmt: (v) => pct(v, 1), cls: "stockouts" })),

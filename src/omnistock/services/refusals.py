@@ -1,0 +1,29 @@
+"""Refusals for want of stock, kept for the KPIs (the refused request itself changed nothing)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..domain.errors import InsufficientStock
+from ..store.tables import refusals
+from .context import Store
+
+log = logging.getLogger("omnistock.refusals")
+
+
+def record_refusal(store: Store, kind: str, error: InsufficientStock,
+                   reference: str | None = None) -> None:
+    """Best effort, in its own transaction: failing to count a refusal must never turn the
+    caller's clear 409 into a 500."""
+    lines: list[dict[str, Any]] = error.data.get("lines") or []
+    try:
+        with store.uow() as uow:
+            uow.conn.execute(insert(refusals).values(kind=kind, reference=reference,
+                                                     lines=lines, refused_at=store.clock()))
+            uow.commit()
+    except SQLAlchemyError:
+        log.exception("could not record a %s refusal", kind)
