@@ -84,3 +84,4 @@ def test_shopify_webhook_is_verified_and_deduplicated(client, store):
     # Unmapped Shopify ids are quarantined, not lost.
     assert first.json()["quarantined"] == 1
     assert availability(store, "SHIRT-BLUE-M")["locations"] == []
+

@@ -30,7 +30,7 @@ from .background import (
 from .metrics import OutboxLag, RequestTimer, SourceHealth
 from .metrics import router as metrics_router
 from .problems import responses
-from .routes import catalog, health, movements, stock
+from .routes import catalog, health, me, movements, stock
 
 
 def _version() -> str:
@@ -86,7 +86,7 @@ def create_app(store: Store, *, background: Sequence[BackgroundTask] | None = No
     app.state.scrape_registry.register(SourceHealth(store))
     problems.install(app)
     app.add_middleware(RequestTimer)
-    for router in (health.router, metrics_router, catalog.router, movements.router,
+    for router in (health.router, metrics_router, me.router, catalog.router, movements.router,
                    stock.router, orders.router, feeds.router):
         app.include_router(router, generate_unique_id_function=operation_id)
     include_events(app)
