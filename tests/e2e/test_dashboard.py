@@ -144,12 +144,20 @@ def test_store_associate_records_a_count_on_a_phone(page: Page, dashboard):
     page.screenshot(path=artefact("dashboard-work-phone.png"), full_page=True)
 
 
-def test_store_key_cannot_count_at_another_store(page: Page, dashboard):
+def test_store_key_is_pinned_to_its_own_store(page: Page, dashboard):
+    # A link naming another store does not move a store key there (GET /v1/me says where
+    # the key acts; the API would refuse the other store with 403 anyway).
     sign_in(page, dashboard, key=dashboard.associate, fragment="#work", store="MAN-ARN")
-    page.get_by_label("SKU or GTIN").fill(dashboard.network.skus[0])
+    expect(page.locator("#work-title")).to_contain_text("Oxford Street")
+    sku = dashboard.network.skus[0]
+    page.get_by_label("SKU or GTIN").fill(sku)
     page.get_by_label("Units counted").fill("1")
     page.get_by_role("button", name="Record count").click()
-    expect(page.locator("#count-result")).to_contain_text("Count not recorded")
+    expect(page.locator("#count-result")).to_contain_text(f"Counted 1 of {sku}")
+    with dashboard.client() as c:
+        here = c.get(f"/v1/availability/{sku}").json()["locations"]
+    assert {e["location"]: e["on_hand"] for e in here}.get(
+        dashboard.network.associate_store) == 1
 
 
 def test_associate_marks_a_bopis_order_ready_then_picked_up(page: Page, dashboard):
