@@ -105,14 +105,6 @@ INTERNAL_TYPES = frozenset(
 REASONED_TYPES = frozenset({MovementType.ADJUSTMENT})
 
 
-def parse_type(value: str) -> MovementType:
-    try:
-        return MovementType(value)
-    except ValueError:
-        allowed = ", ".join(t.value for t in MovementType)
-        raise InvalidInput(f"type {value!r} is not one of: {allowed}", field="type") from None
-
-
 def deltas(type_: MovementType, quantity: int) -> dict[str, int]:
     """Bucket deltas of a movement of `quantity` units (validated)."""
     if type_ is MovementType.COUNT:

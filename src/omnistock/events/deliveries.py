@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store.tables import outbox
@@ -107,8 +107,3 @@ def resolve(conn: Connection, job: Job, now: datetime, config: EventsConfig, *,
     conn.execute(update(d).where(d.c.id == job.delivery_id, d.c.status == Status.PENDING.value)
                  .values(status=status.value, **values))
     return status
-
-
-def next_due(conn: Connection) -> datetime | None:
-    return conn.execute(select(func.min(d.c.next_attempt_at))
-                        .where(d.c.status == Status.PENDING.value)).scalar()

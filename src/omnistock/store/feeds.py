@@ -68,7 +68,3 @@ class FeedRepository:
         if ids:
             self.conn.execute(update(quarantine).where(quarantine.c.id.in_(ids))
                               .values(status="resolved", resolved_at=now))
-
-    def set_reason(self, row_id: int, reason: str) -> None:
-        self.conn.execute(update(quarantine).where(quarantine.c.id == row_id)
-                          .values(reason=reason))
