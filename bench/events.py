@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent))  # tests.servers
 
 import httpx
 import nats
-import uvicorn
 from fastapi import FastAPI
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from tests.servers import ServerThread
 
 from common import Database, console, report
 from omnistock.domain.catalog import Item, Location
@@ -60,27 +61,6 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("benchmark stalled")
         time.sleep(0.005)
-
-
-class Server:
-    def __init__(self, app: FastAPI) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
-                                                    timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]},
-                                       daemon=True)
-
-    def __enter__(self) -> Server:
-        self.thread.start()
-        wait_until(lambda: self.server.started)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
-        self.sock.close()
 
 
 class Receiver:
@@ -193,7 +173,7 @@ def measure_omnistock(backend: str, n: int, use_nats: bool) -> dict[str, list[fl
     background = start_background(store, config)
     out: dict[str, list[float]] = {}
     try:
-        with Server(app) as server, \
+        with ServerThread(app) as server, \
                 Receiver(sse_consumer(server.url + "/v1/events", headers,
                                       lambda ce: ce["data"]["on_hand"])) as sse:
             commits(store, 20, 0, 0.005)  # warm up (the dispatcher creates the stream)
@@ -273,7 +253,7 @@ def measure_raw_sse(n: int) -> list[float]:
         return EventSourceResponse(gen())
 
     sent: dict[int, float] = {}
-    with Server(app) as server, \
+    with ServerThread(app) as server, \
             Receiver(sse_consumer(server.url + "/raw", {}, lambda d: d["data"]["on_hand"])) as rx:
         loop, queue = queues[0]
         for i in range(1, n + 1):

@@ -9,9 +9,6 @@ tests/e2e/conftest.py, the API tests' own, stays theirs).
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +20,8 @@ import pytest
 from omnistock.demo.seed import Network, seed
 from omnistock.services.context import Store
 from omnistock.store.migrate import upgrade
+
+from ..servers import ServerThread
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -39,49 +38,18 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
                      "--headless"]}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def live_server(store: Store) -> ServerThread:
+    """The API app, with the dashboard, served in a thread of this process."""
+    from omnistock.api.app import create_app
 
-
-class LiveServer:
-    """The API app (with the dashboard) in a uvicorn thread."""
-
-    def __init__(self, store: Store) -> None:
-        import uvicorn
-
-        from omnistock.api.app import create_app
-
-        self.port = free_port()
-        app = create_app(store)
-        self.server = uvicorn.Server(uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(15)
+    return ServerThread(create_app(store))
 
 
 @dataclass
 class Dashboard:
     store: Store
     network: Network
-    server: LiveServer
+    server: ServerThread
     admin: str
     associate: str
 
@@ -111,7 +79,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
 
     store, network = seeded_store(tmp_path_factory.mktemp("dashboard"))
     admin, associate = make_keys(store, network.associate_store)
-    with LiveServer(store) as server:
+    with live_server(store) as server:
         yield Dashboard(store, network, server, admin, associate)
     store.close()
 

@@ -18,7 +18,7 @@ from omnistock.services.availability import availability
 from omnistock.services.verify import verify
 from omnistock.store.tables import items, movements
 
-from ..e2e.conftest_dashboard import LiveServer, seeded_store
+from ..e2e.conftest_dashboard import live_server, seeded_store
 
 pytestmark = pytest.mark.xdist_group("demo")
 
@@ -135,7 +135,7 @@ def test_traffic_runs_against_the_api_and_keeps_the_ledger_true(demo):
             return int(uow.conn.execute(select(func.count()).select_from(movements)).scalar())
 
     before = count()
-    with LiveServer(store) as server:
+    with live_server(store) as server:
         traffic = Traffic(store, network, server.base_url, admin, rate=60, seed=3)
         traffic.start()
         time.sleep(4)

@@ -14,7 +14,8 @@ from omnistock.events.signing import verify
 from omnistock.services import keys
 
 from ..factories import T0, ref, seed
-from .test_events_helpers import Receiver, ServerThread, SSEClient, wait_until
+from ..servers import ServerThread
+from .test_events_helpers import Receiver, SSEClient, wait_until
 
 app_module = pytest.importorskip("omnistock.api.app")
 SECRET = "whsec_api_test_0123456789"

@@ -14,7 +14,8 @@ from omnistock.services.movements import apply_movement
 from omnistock.store.tables import outbox
 
 from ..factories import movement, seed
-from .test_events_helpers import FAST, ServerThread, SSEClient, make_app, wait_until
+from ..servers import ServerThread
+from .test_events_helpers import FAST, SSEClient, make_app, wait_until
 
 
 def outbox_ids(store) -> list[int]:

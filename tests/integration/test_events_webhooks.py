@@ -18,7 +18,8 @@ from omnistock.events.signing import verify
 from omnistock.services.movements import apply_movement
 
 from ..factories import movement, seed
-from .test_events_helpers import FAST, Receiver, ServerThread, make_app, wait_until
+from ..servers import ServerThread
+from .test_events_helpers import FAST, Receiver, make_app, wait_until
 
 SECRET = "whsec_test_0123456789"
 
