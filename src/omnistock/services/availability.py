@@ -17,15 +17,14 @@ def availability(store: Store, sku: str, channel: str | None = None,
         now = store.clock()
         item_id = uow.catalog.item_id(sku)
         scope = None
-        if channel:
-            uow.catalog.channel(channel)  # 404 for an unknown channel
-            scope = set(uow.catalog.channel_location_ids(channel))
+        if channel:  # NotFound (404) for an unknown channel
+            scope = set(uow.catalog.channel(channel)["locations"])
         rows = uow.ledger.positions_of(item_id, now)
         expected = uow.ledger.expected_by_location(
             item_id, now + timedelta(days=horizon_days)) if horizon_days is not None else {}
     result = []
     for r in rows:
-        if scope is not None and r["location_id"] not in scope:
+        if scope is not None and r["code"] not in scope:
             continue
         buckets = {b: r[b] for b in BUCKETS}
         buckets["reserved"] -= r["lapsed"]

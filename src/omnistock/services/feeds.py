@@ -232,11 +232,17 @@ def _valued(store: Store, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _held(summary: ImportSummary, position: str, raw: str, reason: str,
           record: FeedRecord | None) -> dict[str, Any]:
     summary.quarantined += 1
-    summary.reasons[reason.split(" '")[0].split(" \"")[0][:80]] += 1
+    summary.reasons[_reason_kind(reason)] += 1
     return {"source": summary.source, "format": summary.format,
             "position": _text(position), "raw": _text(raw), "reason": _text(reason),
             "status": "open",
             "record": _record_json(record) if record else None}
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without the values it quotes ("unmapped item sku 'X' for ..." -> "unmapped item
+    sku"), so that the summary groups records by what went wrong."""
+    return reason.split(" '")[0].split(' "')[0][:80]
 
 
 def _text(value: str) -> str:

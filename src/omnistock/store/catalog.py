@@ -129,13 +129,6 @@ class CatalogRepository:
         ).scalars().all()
         return {**dict(row), "locations": list(codes)}
 
-    def channel_location_ids(self, code: str) -> list[int]:
-        return [int(x) for x in self.conn.execute(
-            select(channel_locations.c.location_id)
-            .join(channels, channels.c.id == channel_locations.c.channel_id)
-            .where(channels.c.code == code)
-        ).scalars()]
-
     def set_channel_policy(self, code: str, policy: dict[str, Any]) -> None:
         result = self.conn.execute(
             channels.update().where(channels.c.code == code).values(policy=policy))
