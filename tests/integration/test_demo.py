@@ -123,7 +123,6 @@ def test_demo_command_starts_afresh(tmp_path):
 
 
 def test_traffic_runs_against_the_api_and_keeps_the_ledger_true(demo):
-    pytest.importorskip("omnistock.api.app")
     from omnistock.demo.commands import make_keys
     from omnistock.demo.traffic import Traffic
 

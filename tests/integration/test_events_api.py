@@ -9,6 +9,7 @@ import json
 import httpx
 import pytest
 
+from omnistock.api import app as app_module
 from omnistock.events.background import background_task
 from omnistock.events.signing import verify
 from omnistock.services import keys
@@ -17,7 +18,6 @@ from ..factories import T0, ref, seed
 from ..servers import ServerThread
 from .test_events_helpers import Receiver, SSEClient, wait_until
 
-app_module = pytest.importorskip("omnistock.api.app")
 SECRET = "whsec_api_test_0123456789"
 
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import MetaData, Table, create_engine, insert, inspect
+from sqlalchemy import Table, create_engine, insert, inspect
 
 from omnistock.domain.errors import InsufficientStock, InvalidInput
 from omnistock.domain.movements import MovementRequest, MovementType
@@ -16,6 +16,7 @@ from omnistock.services import reservations as res
 from omnistock.services.context import Store
 from omnistock.services.movements import CountRequest, apply_count, apply_movement
 from omnistock.store import tables
+from omnistock.store.order_tables import fulfillments, orders
 
 from ..factories import T0, movement, seed
 
@@ -149,15 +150,6 @@ def test_order_figures_are_null_while_there_are_no_orders_tables(tmp_path):
     engine.dispose()
 
 
-def _order_tables(store: Store) -> tuple[Table, Table]:
-    meta = MetaData()
-    with store.engine.connect() as conn:
-        if not inspect(conn).has_table("orders"):
-            pytest.skip("this schema has no orders tables yet")
-        return (Table("orders", meta, autoload_with=conn),
-                Table("fulfillments", meta, autoload_with=conn))
-
-
 def _place(conn, orders: Table, fulfillments: Table, ids: dict[str, int], order_id: str,
            method: str, parts: list[tuple[str, str, str]], day: int = 0) -> None:
     now = at(day, 10)
@@ -177,7 +169,6 @@ def test_order_figures_from_orders_and_fulfillments(store):
     from omnistock.domain.catalog import Location
     from omnistock.services import catalog
 
-    orders, fulfillments = _order_tables(store)
     seed(store, locations=("S1", "S2"))
     catalog.create_location(store, Location(code="DC", kind="dc", latitude=52.0, longitude=-1.0,
                                             can_ship=True))

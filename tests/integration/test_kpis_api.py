@@ -6,12 +6,11 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from omnistock.api.app import create_app
 from omnistock.services import keys
 from omnistock.services.movements import apply_movement
 
 from ..factories import movement, seed
-
-create_app = pytest.importorskip("omnistock.api.app").create_app
 
 
 @pytest.fixture
