@@ -79,8 +79,8 @@ def _reserve_in_one_statement(store: Store, sku: str, location: str, quantity: i
     now = store.clock()
     expires_at = expiry(now, ttl_seconds)
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        item_id = CatalogRepository(conn, store.ids).item_id(sku)
-        location_id = CatalogRepository(conn, store.ids).location_id(location)
+        names = CatalogRepository(conn, store.ids)
+        item_id, location_id = names.item_id(sku), names.location_id(location)
         rid = str(uuid.uuid4())
         held = reserve_in_one_statement(conn, {
             "id": rid, "item_id": item_id, "location_id": location_id, "quantity": quantity,

@@ -6,9 +6,6 @@ import statistics
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
-from ..store.tables import movements
 from .context import Store, iso
 
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
@@ -22,15 +19,8 @@ def source_health(store: Store, stale_after: timedelta = DEFAULT_STALE_AFTER
     p99 over its latest records, and `stale` when it has been quiet or late beyond the limit."""
     with store.uow(readonly=True) as uow:
         now = store.clock()
-        rows = uow.conn.execute(
-            select(movements.c.source, func.count(), func.max(movements.c.recorded_at),
-                   func.max(movements.c.occurred_at))
-            .where(movements.c.source.not_in(INTERNAL_SOURCES))
-            .group_by(movements.c.source).order_by(movements.c.source)).all()
-        samples = {src: uow.conn.execute(
-            select(movements.c.recorded_at, movements.c.occurred_at)
-            .where(movements.c.source == src).order_by(movements.c.id.desc()).limit(SAMPLE)
-        ).all() for src, *_ in rows}
+        rows = uow.feeds.source_totals(INTERNAL_SOURCES)
+        samples = {src: uow.feeds.latest_times(src, SAMPLE) for src, *_ in rows}
     out = []
     for src, n, last_recorded, last_occurred in rows:
         lags = sorted(max((r - o).total_seconds(), 0.0) for r, o in samples[src])

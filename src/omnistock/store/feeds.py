@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.errors import AlreadyExists, NotFound
 from .feed_tables import code_mappings, quarantine
-from .tables import items, locations
+from .tables import items, locations, movements
 
 
 class FeedRepository:
@@ -68,3 +68,17 @@ class FeedRepository:
         if ids:
             self.conn.execute(update(quarantine).where(quarantine.c.id.in_(ids))
                               .values(status="resolved", resolved_at=now))
+
+    def source_totals(self, excluded: tuple[str, ...]) -> list[tuple[str, int, datetime, datetime]]:
+        """Per source: records, last recorded_at, last occurred_at."""
+        return [tuple(r) for r in self.conn.execute(
+            select(movements.c.source, func.count(), func.max(movements.c.recorded_at),
+                   func.max(movements.c.occurred_at))
+            .where(movements.c.source.not_in(excluded))
+            .group_by(movements.c.source).order_by(movements.c.source))]
+
+    def latest_times(self, source: str, limit: int) -> list[tuple[datetime, datetime]]:
+        """(recorded_at, occurred_at) of the source's latest records."""
+        return [tuple(r) for r in self.conn.execute(
+            select(movements.c.recorded_at, movements.c.occurred_at)
+            .where(movements.c.source == source).order_by(movements.c.id.desc()).limit(limit))]
