@@ -30,12 +30,12 @@ import httpx
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from common import Database, report
+from common import Scratch, report
 from omnistock.domain.catalog import Item, Location
 from omnistock.domain.movements import MovementRequest, MovementType
 from omnistock.services import catalog, keys
-from omnistock.services.context import Store
 from omnistock.services.movements import apply_movement
+from omnistock.store.database import Database
 
 CONCURRENCY = 32
 HERE = Path(__file__).parent
@@ -155,15 +155,15 @@ async def _warm(port: int, request: bytes, seconds: float) -> None:
 
 # -- the measures ------------------------------------------------------------------------------
 def seed(url: str) -> str:
-    store = Store.open(url)
-    catalog.create_item(store, Item(sku="HOT"))
+    db = Database.open(url)
+    catalog.create_item(db, Item(sku="HOT"))
     for i in range(8):
-        catalog.create_location(store, Location(code=f"L{i:02d}", kind="store"))
-        apply_movement(store, MovementRequest(
+        catalog.create_location(db, Location(code=f"L{i:02d}", kind="store"))
+        apply_movement(db, MovementRequest(
             type=MovementType.RECEIPT, sku="HOT", location=f"L{i:02d}", quantity=10**9,
-            occurred_at=store.clock(), source="bench", external_id=f"seed-{i}"))
-    key, _ = keys.create_key(store, role="admin", name="bench")
-    store.close()
+            occurred_at=db.clock(), source="bench", external_id=f"seed-{i}"))
+    key, _ = keys.create_key(db, role="admin", name="bench")
+    db.close()
     return key
 
 
@@ -179,13 +179,13 @@ def compare(ours: tuple[int, bytes], bare: tuple[int, bytes], seconds: float) ->
 
 
 def measure(backend: str, bare_port: int, seconds: float, workers: int) -> dict[str, dict]:
-    db = Database(backend)
+    scratch = Scratch(backend)
     try:
-        key = seed(db.url)
+        key = seed(scratch.url)
         port = free_port()
         proc = start([sys.executable, "-m", "omnistock.api.commands", "serve", "--port",
                       str(port), "--workers", str(workers), "--log-level", "warning"],
-                     port, {"OMNISTOCK_DATABASE_URL": db.url})
+                     port, {"OMNISTOCK_DATABASE_URL": scratch.url})
         try:
             get = (port, request_bytes("GET", "/v1/availability/HOT", port, key))
             post = (port, request_bytes("POST", "/v1/reservations", port, key, RESERVATION))
@@ -196,7 +196,7 @@ def measure(backend: str, bare_port: int, seconds: float, workers: int) -> dict[
         finally:
             stop(proc)
     finally:
-        db.close()
+        scratch.close()
 
 
 def row(backend: str, measure: str, ours: dict, bare: dict) -> dict:

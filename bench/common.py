@@ -24,7 +24,7 @@ RESULTS = Path(__file__).with_name("results")
 console = Console()
 
 
-class Database:
+class Scratch:
     """A migrated throwaway database on `backend`, removed on close."""
 
     def __init__(self, backend: str) -> None:

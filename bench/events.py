@@ -37,14 +37,14 @@ from fastapi import FastAPI
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from tests.servers import ServerThread
 
-from common import Database, console, report
+from common import Scratch, console, report
 from omnistock.domain.catalog import Item, Location
 from omnistock.domain.movements import MovementRequest, MovementType
 from omnistock.events.background import start_background
 from omnistock.events.config import EventsConfig
 from omnistock.services import catalog
-from omnistock.services.context import Store
 from omnistock.services.movements import apply_movement
+from omnistock.store.database import Database
 
 NATS_URL = "nats://127.0.0.1:4222"
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -128,22 +128,22 @@ def nats_consumer(subject: str, stream: str):
     return consume
 
 
-def make_app(store: Store) -> tuple[FastAPI, dict[str, str], str]:
+def make_app(db: Database) -> tuple[FastAPI, dict[str, str], str]:
     try:
         from omnistock.api.app import create_app
         from omnistock.services.keys import create_key
     except ImportError:
         from omnistock.events.routes import router
         app = FastAPI()
-        app.state.store = store
+        app.state.db = db
         app.include_router(router)
         return app, {}, "event routes alone"
-    key, _ = create_key(store, role="viewer", name="bench")
-    return (create_app(store, background=[]), {"Authorization": f"Bearer {key}"},
+    key, _ = create_key(db, role="viewer", name="bench")
+    return (create_app(db, background=[]), {"Authorization": f"Bearer {key}"},
             "omnistock API (create_app, with auth)")
 
 
-def commits(writer: Store, n: int, start: int, interval: float) -> dict[int, float]:
+def commits(writer: Database, n: int, start: int, interval: float) -> dict[int, float]:
     """n receipts of 1 unit: on_hand after the i-th is start + i, which keys the arrivals."""
     done = {}
     for i in range(1, n + 1):
@@ -161,37 +161,37 @@ def latencies(sent: dict[int, float], rx: Receiver) -> list[float]:
 
 
 def measure_omnistock(backend: str, n: int, use_nats: bool) -> dict[str, list[float]]:
-    db = Database(backend)
-    store, other = Store.open(db.url), Store.open(db.url)
-    catalog.create_item(store, Item(sku="HOT"))
-    catalog.create_location(store, Location(code="L1", kind="store"))
+    scratch = Scratch(backend)
+    db, other = Database.open(scratch.url), Database.open(scratch.url)
+    catalog.create_item(db, Item(sku="HOT"))
+    catalog.create_location(db, Location(code="L1", kind="store"))
     tag = uuid.uuid4().hex[:8]
     config = replace(EventsConfig.from_env(), nats_url=NATS_URL if use_nats else None,
                      nats_stream=f"BENCH_{tag}", nats_subject_prefix=f"bench_{tag}")
-    app, headers, label = make_app(store)
+    app, headers, label = make_app(db)
     console.print(f"[dim]{backend}: server = {label}[/]")
-    background = start_background(store, config)
+    background = start_background(db, config)
     out: dict[str, list[float]] = {}
     try:
         with ServerThread(app) as server, \
                 Receiver(sse_consumer(server.url + "/v1/events", headers,
                                       lambda ce: ce["data"]["on_hand"])) as sse:
-            commits(store, 20, 0, 0.005)  # warm up (the dispatcher creates the stream)
+            commits(db, 20, 0, 0.005)  # warm up (the dispatcher creates the stream)
             wait_until(lambda: all(k in sse.arrived for k in range(1, 21)))
             nats_rx = Receiver(nats_consumer(f"bench_{tag}.>", config.nats_stream)) \
                 if use_nats else None
             with nats_rx or contextlib.nullcontext():
-                for name, writer, count, start in (("same process", store, n, 20),
+                for name, writer, count, start in (("same process", db, n, 20),
                                                    ("other process", other, n // 3, 20 + n)):
-                    sent = commits(writer, count, start, 0.005 if writer is store else 0.02)
+                    sent = commits(writer, count, start, 0.005 if writer is db else 0.02)
                     out[f"SSE, {name}"] = latencies(sent, sse)
                     if nats_rx is not None:
                         out[f"NATS, {name}"] = latencies(sent, nats_rx)
     finally:
         background.stop()
-        store.close()
-        other.close()
         db.close()
+        other.close()
+        scratch.close()
         if use_nats:
             asyncio.run(drop_stream(config.nats_stream))
     return out

@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import Database, report
+from common import Scratch, report
 from ledger import raw_movement_sql
 from omnistock.domain.catalog import Item, Location
 from omnistock.services import catalog
-from omnistock.services.context import Store
 from omnistock.services.feeds import import_file
 from omnistock.services.verify import verify
+from omnistock.store.database import Database
 
 SKUS, STORES = 200, 20
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -46,16 +46,16 @@ def write_pos(path: Path, lines: int) -> None:
                         "return" if i % 17 == 0 else "sale"])
 
 
-def seed(store: Store) -> None:
+def seed(db: Database) -> None:
     for i in range(SKUS):
-        catalog.create_item(store, Item(sku=f"SKU{i:04d}"))
+        catalog.create_item(db, Item(sku=f"SKU{i:04d}"))
     for i in range(STORES):
-        catalog.create_location(store, Location(code=f"S{i:02d}", kind="store"))
+        catalog.create_location(db, Location(code=f"S{i:02d}", kind="store"))
 
 
-def ours(db: Database, path: Path) -> tuple[float, float, dict]:
+def ours(scratch: Scratch, path: Path) -> tuple[float, float, dict]:
     """Records/s and peak RSS (MB) of `omnistock import pos` in a child process."""
-    env = {**os.environ, "OMNISTOCK_DATABASE_URL": db.url}
+    env = {**os.environ, "OMNISTOCK_DATABASE_URL": scratch.url}
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-c",
@@ -70,12 +70,12 @@ def ours(db: Database, path: Path) -> tuple[float, float, dict]:
     return summary["read"] / elapsed, rss_kb / 1024, summary
 
 
-def raw(db: Database, path: Path) -> float:
+def raw(scratch: Scratch, path: Path) -> float:
     """The same rows inserted as movements with executemany, 1,000 per transaction, plus the
     position updates, through the same driver: the limit beneath the import."""
-    store = Store.open(db.url)
-    insert, update = raw_movement_sql("%s" if db.backend == "postgresql" else "?")
-    conn = store.engine.raw_connection()
+    db = Database.open(scratch.url)
+    insert, update = raw_movement_sql("%s" if scratch.backend == "postgresql" else "?")
+    conn = db.engine.raw_connection()
     cur = conn.cursor()
     start = time.perf_counter()
     n = 0
@@ -85,17 +85,17 @@ def raw(db: Database, path: Path) -> float:
         batch: list[tuple] = []
         for row in reader:
             q = int(row[5]) * (1 if row[6] == "return" else -1)
-            ts = row[2] if db.backend == "postgresql" else row[2].replace("T", " ")[:19]
+            ts = row[2] if scratch.backend == "postgresql" else row[2].replace("T", " ")[:19]
             batch.append(("sale", int(row[4][3:]) + 1, int(row[3][1:]) + 1, abs(q), q,
                           0, 0, 0, 0, 0, 0, q, ts, ts, "raw", f"{row[0]}:{row[1]}", "0" * 64))
             if len(batch) == 1000:
-                n += _flush(cur, conn, db.backend, insert, update, batch)
+                n += _flush(cur, conn, scratch.backend, insert, update, batch)
                 batch = []
         if batch:
-            n += _flush(cur, conn, db.backend, insert, update, batch)
+            n += _flush(cur, conn, scratch.backend, insert, update, batch)
     elapsed = time.perf_counter() - start
     conn.close()
-    store.close()
+    db.close()
     return n / elapsed
 
 
@@ -108,20 +108,20 @@ def _flush(cur, conn, backend, insert, update, batch) -> int:  # type: ignore[no
     return len(batch)
 
 
-def adapters(db: Database) -> list[dict]:
+def adapters(scratch: Scratch) -> list[dict]:
     """Records/s of each adapter over its hand-written fixture, repeated."""
     rows = []
-    store = Store.open(db.url)
+    db = Database.open(scratch.url)
     for fmt, name in (("snapshot", "snapshot/stock.csv"), ("epcis", "epcis/store_events.jsonld"),
                       ("edifact", "edifact/invrpt_d96a.edi")):
         data = (FIXTURES / name).read_bytes()
         start = time.perf_counter()
-        n = sum(import_file(store, fmt, io.BytesIO(data), source=f"bench-{fmt}").read
+        n = sum(import_file(db, fmt, io.BytesIO(data), source=f"bench-{fmt}").read
                 for _ in range(50))
-        rows.append({"backend": db.backend, "measure": f"{fmt} adapter (fixture x50)",
+        rows.append({"backend": scratch.backend, "measure": f"{fmt} adapter (fixture x50)",
                      "records/s": n / (time.perf_counter() - start), "raw SQL/s": "",
                      "ratio": "", "peak RSS MB": ""})
-    store.close()
+    db.close()
     return rows
 
 
@@ -135,19 +135,19 @@ def main() -> None:
         path = Path(tmp) / "pos.csv"
         write_pos(path, args.lines)
         for backend in args.backends.split(","):
-            db = Database(backend)
+            scratch = Scratch(backend)
             try:
-                store = Store.open(db.url)
-                seed(store)
-                store.close()
-                rate, rss, summary = ours(db, path)
+                db = Database.open(scratch.url)
+                seed(db)
+                db.close()
+                rate, rss, summary = ours(scratch, path)
                 assert summary["read"] == args.lines and summary["quarantined"] == 0, summary
-                checked = Store.open(db.url)
+                checked = Database.open(scratch.url)
                 assert verify(checked) == [], "positions differ from the ledger"
                 checked.close()
-                raw_db = Database(backend)
+                raw_db = Scratch(backend)
                 try:
-                    rs = Store.open(raw_db.url)
+                    rs = Database.open(raw_db.url)
                     seed(rs)
                     from omnistock.domain.movements import MovementRequest, MovementType
                     from omnistock.services.movements import apply_batch
@@ -162,9 +162,9 @@ def main() -> None:
                              "measure": f"pos import, {args.lines:,} lines, verify ok",
                              "records/s": rate, "raw SQL/s": raw_rate,
                              "ratio": f"{rate / raw_rate:.0%}", "peak RSS MB": f"{rss:.0f}"})
-                rows += adapters(db)
+                rows += adapters(scratch)
             finally:
-                db.close()
+                scratch.close()
     report("feed import (ratio = omnistock / raw batched SQL insert, same driver)", rows,
            "ingest")
 

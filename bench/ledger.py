@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import Database, rate, report
+from common import Scratch, rate, report
 from omnistock.domain.buckets import BUCKETS, available_sql
 from omnistock.domain.catalog import Item, Location
 from omnistock.domain.errors import InsufficientStock
@@ -26,8 +26,8 @@ from omnistock.domain.movements import MovementRequest, MovementType
 from omnistock.services import catalog
 from omnistock.services import reservations as res
 from omnistock.services.availability import availability
-from omnistock.services.context import Store
 from omnistock.services.movements import apply_batch, apply_movement
+from omnistock.store.database import Database
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 SEQ = itertools.count()
@@ -39,11 +39,11 @@ def ph(backend: str) -> str:
     return "%s" if backend == "postgresql" else "?"
 
 
-def seed(store: Store) -> None:
-    catalog.create_item(store, Item(sku="HOT"))
+def seed(db: Database) -> None:
+    catalog.create_item(db, Item(sku="HOT"))
     for i in range(LOCATIONS):
-        catalog.create_location(store, Location(code=f"L{i:02d}", kind="store"))
-    apply_batch(store, [receipt(f"L{i:02d}", 10**9) for i in range(LOCATIONS)])
+        catalog.create_location(db, Location(code=f"L{i:02d}", kind="store"))
+    apply_batch(db, [receipt(f"L{i:02d}", 10**9) for i in range(LOCATIONS)])
 
 
 def receipt(location: str = "L00", quantity: int = 1) -> MovementRequest:
@@ -69,9 +69,9 @@ def raw_row(backend: str):
             f"r{next(SEQ)}-{time.time_ns()}", "0" * 64)
 
 
-def raw_single(store: Store, backend: str, n: int) -> int:
+def raw_single(db: Database, backend: str, n: int) -> int:
     insert, update = raw_movement_sql(ph(backend))
-    conn = store.engine.raw_connection()
+    conn = db.engine.raw_connection()
     cur = conn.cursor()
     for _ in range(n):
         if backend == "sqlite":
@@ -83,9 +83,9 @@ def raw_single(store: Store, backend: str, n: int) -> int:
     return n
 
 
-def raw_batch(store: Store, backend: str, batches: int, size: int = 1000) -> int:
+def raw_batch(db: Database, backend: str, batches: int, size: int = 1000) -> int:
     insert, update = raw_movement_sql(ph(backend))
-    conn = store.engine.raw_connection()
+    conn = db.engine.raw_connection()
     cur = conn.cursor()
     for _ in range(batches):
         if backend == "sqlite":
@@ -97,10 +97,10 @@ def raw_batch(store: Store, backend: str, batches: int, size: int = 1000) -> int
     return batches * size
 
 
-def raw_reads(store: Store, n: int) -> int:
+def raw_reads(db: Database, n: int) -> int:
     sql = (f"SELECT l.code, {', '.join('p.' + b for b in BUCKETS)} FROM positions p "
            "JOIN locations l ON l.id = p.location_id WHERE p.item_id = 1")
-    conn = store.engine.raw_connection()
+    conn = db.engine.raw_connection()
     cur = conn.cursor()
     for _ in range(n):
         cur.execute(sql)
@@ -112,7 +112,7 @@ def raw_reads(store: Store, n: int) -> int:
 
 # -- hot SKU, 16 processes -----------------------------------------------------------------
 def _hot_worker(url: str, backend: str, mode: str, seconds: float, out: mp.Queue) -> None:
-    store = Store.open(url)
+    db = Database.open(url)
     deadline = time.perf_counter() + seconds
     n = 0
     if mode == "raw":
@@ -120,7 +120,7 @@ def _hot_worker(url: str, backend: str, mode: str, seconds: float, out: mp.Queue
                f"location_id = 1 AND {available_sql()} >= 1")
         # The limit: one autocommit conditional UPDATE per attempt (SQLite's connection is
         # already in autocommit mode, see store/db.py).
-        conn = store.engine.raw_connection()
+        conn = db.engine.raw_connection()
         if backend == "postgresql":
             conn.driver_connection.autocommit = True
         cur = conn.cursor()
@@ -131,9 +131,9 @@ def _hot_worker(url: str, backend: str, mode: str, seconds: float, out: mp.Queue
     else:
         while time.perf_counter() < deadline:
             with contextlib.suppress(InsufficientStock):
-                res.reserve(store, sku="HOT", location="L00", quantity=1, ttl_seconds=3600)
+                res.reserve(db, sku="HOT", location="L00", quantity=1, ttl_seconds=3600)
             n += 1
-    store.close()
+    db.close()
     out.put(n)
 
 
@@ -151,10 +151,10 @@ def hot_sku(url: str, backend: str, mode: str, seconds: float = 4.0) -> float:
 
 
 def bench_backend(backend: str) -> list[dict]:
-    db = Database(backend)
-    store = Store.open(db.url)
+    scratch = Scratch(backend)
+    db = Database.open(scratch.url)
     try:
-        seed(store)
+        seed(db)
         rows = []
 
         def add(measure: str, ours: float, raw: float) -> None:
@@ -162,52 +162,52 @@ def bench_backend(backend: str) -> list[dict]:
                          "raw SQL/s": raw, "ratio": f"{ours / raw:.0%}"})
 
         n = 300
-        add("single movement", rate(lambda: [apply_movement(store, receipt()) for _ in
+        add("single movement", rate(lambda: [apply_movement(db, receipt()) for _ in
                                              range(n)] and n),
-            rate(lambda: raw_single(store, backend, n)))
+            rate(lambda: raw_single(db, backend, n)))
         add("batched movements (1,000/tx)",
-            rate(lambda: len(apply_batch(store, [receipt(f"L{i % LOCATIONS:02d}")
+            rate(lambda: len(apply_batch(db, [receipt(f"L{i % LOCATIONS:02d}")
                                                  for i in range(1000)], with_ids=False))),
-            rate(lambda: raw_batch(store, backend, 1)))
+            rate(lambda: raw_batch(db, backend, 1)))
         add("point availability, 50 locations",
-            rate(lambda: [availability(store, "HOT") for _ in range(n)] and n),
-            rate(lambda: raw_reads(store, n)))
+            rate(lambda: [availability(db, "HOT") for _ in range(n)] and n),
+            rate(lambda: raw_reads(db, n)))
         add(f"hot-SKU reservations, {WORKERS} processes",
-            hot_sku(db.url, backend, "ours"), hot_sku(db.url, backend, "raw"))
+            hot_sku(scratch.url, backend, "ours"), hot_sku(scratch.url, backend, "raw"))
         return rows
     finally:
-        store.close()
         db.close()
+        scratch.close()
 
 
 def bench_scale(backend: str) -> list[dict]:
     """Batched ingest as the positions table grows."""
     rows = []
-    db = Database(backend)
-    store = Store.open(db.url)
+    scratch = Scratch(backend)
+    db = Database.open(scratch.url)
     try:
-        seed(store)
+        seed(db)
         filled = LOCATIONS
         for target in (10**4, 10**5, 10**6):
-            _fill_positions(store, backend, filled, target)
+            _fill_positions(db, backend, filled, target)
             filled = target
-            ours = rate(lambda: len(apply_batch(store, [receipt(f"L{i % LOCATIONS:02d}")
+            ours = rate(lambda: len(apply_batch(db, [receipt(f"L{i % LOCATIONS:02d}")
                                                         for i in range(1000)], with_ids=False)))
-            raw = rate(lambda: raw_batch(store, backend, 1))
+            raw = rate(lambda: raw_batch(db, backend, 1))
             rows.append({"backend": backend, "measure": f"batched, {target:,} positions",
                          "omnistock/s": ours, "raw SQL/s": raw, "ratio": f"{ours / raw:.0%}"})
     finally:
-        store.close()
         db.close()
+        scratch.close()
     return rows
 
 
-def _fill_positions(store: Store, backend: str, have: int, want: int) -> None:
+def _fill_positions(db: Database, backend: str, have: int, want: int) -> None:
     """Add items so that positions reach `want` rows (items x 50 locations)."""
     p = ph(backend)
     ts = NOW if backend == "postgresql" else NOW.replace(tzinfo=None).isoformat(" ")
     first = have // LOCATIONS
-    with store.engine.begin() as c:
+    with db.engine.begin() as c:
         for chunk in range(first, want // LOCATIONS, 2000):
             ids = range(chunk, min(chunk + 2000, want // LOCATIONS))
             c.exec_driver_sql(f"INSERT INTO items (sku, name, created_at) VALUES ({p}, '', {p})",

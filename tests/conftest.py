@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from omnistock.services.context import Store
+from omnistock.store.database import Database
 from omnistock.store.db import make_engine
 from omnistock.store.migrate import upgrade
 
@@ -52,7 +52,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path, sqlite_template) -> s
 
 
 @pytest.fixture
-def store(database_url: str) -> Iterator[Store]:
-    s = Store.open(database_url)
+def db(database_url: str) -> Iterator[Database]:
+    s = Database.open(database_url)
     yield s
     s.close()

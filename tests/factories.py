@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from omnistock.domain.catalog import Item, Location
 from omnistock.domain.movements import MovementRequest, MovementType
 from omnistock.services import catalog
-from omnistock.services.context import Store
+from omnistock.store.database import Database
 
 T0 = datetime(2026, 11, 1, 9, tzinfo=UTC)
 
@@ -17,11 +17,11 @@ def ref(prefix: str = "x") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-def seed(store: Store, skus=("SKU-1",), locations=("S1",)) -> None:
+def seed(db: Database, skus=("SKU-1",), locations=("S1",)) -> None:
     for sku in skus:
-        catalog.create_item(store, Item(sku=sku, name=f"Item {sku}"))
+        catalog.create_item(db, Item(sku=sku, name=f"Item {sku}"))
     for i, code in enumerate(locations):
-        catalog.create_location(store, Location(code=code, kind="store", latitude=48.0 + i,
+        catalog.create_location(db, Location(code=code, kind="store", latitude=48.0 + i,
                                                 longitude=2.0, can_ship=True, can_pickup=True))
 
 

@@ -10,8 +10,8 @@ from .api.commands import keys_app, serve
 from .demo.commands import demo
 from .ingest.commands import import_command, mappings_app, quarantine_app
 from .orders_commands import route
-from .services.context import Store
 from .services.verify import verify as verify_ledger
+from .store.database import Database
 from .store.migrate import upgrade
 
 app = typer.Typer(help="omnistock: one truth for every unit of stock.", no_args_is_help=True)
@@ -25,16 +25,16 @@ DbOption = typer.Option(None, "--database-url", envvar="OMNISTOCK_DATABASE_URL",
 @app.command()
 def init(database_url: str | None = DbOption) -> None:
     """Create or migrate the database to the latest schema."""
-    store = Store.open(database_url)
-    upgrade(store.engine)
-    err.print(f"[green]database ready[/] at {store.engine.url.render_as_string()}")
+    db = Database.open(database_url)
+    upgrade(db.engine)
+    err.print(f"[green]database ready[/] at {db.engine.url.render_as_string()}")
 
 
 @app.command()
 def verify(database_url: str | None = DbOption) -> None:
     """Prove positions == fold(ledger); exit 1 with a report of differing positions."""
-    store = Store.open(database_url)
-    mismatches = verify_ledger(store)
+    db = Database.open(database_url)
+    mismatches = verify_ledger(db)
     if not mismatches:
         out.print("[green]ok[/]: every position equals the fold of its ledger")
         return

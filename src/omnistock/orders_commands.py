@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .services.context import Store
 from .services.orders_batch import apply_wave, plan_waves, read_backlog
+from .store.database import Database
 
 out = Console()
 err = Console(stderr=True)
@@ -26,11 +26,11 @@ def route(batch: Path = typer.Option(..., "--batch", exists=True, dir_okay=False
           database_url: str | None = DbOption) -> None:
     """Plan a backlog jointly against node stock and capacity (wave planning) and print its
     total cost against sourcing the orders one by one; --apply places them."""
-    store = Store.open(database_url)
+    db = Database.open(database_url)
     with batch.open(encoding="utf-8") as f:
         backlog = read_backlog(f)
-    waves = plan_waves(store, backlog)
-    applied = [apply_wave(store, w, actor="cli") for w in waves] if apply else []
+    waves = plan_waves(db, backlog)
+    applied = [apply_wave(db, w, actor="cli") for w in waves] if apply else []
     result = {"waves": [w.summary() for w in waves], "rejected": backlog.rejected,
               "applied": applied}
     if as_json:

@@ -23,8 +23,8 @@ import pytest
 
 from omnistock.domain.catalog import Item, Location
 from omnistock.services import catalog, keys
-from omnistock.services.context import Store
 from omnistock.services.movements import apply_movement
+from omnistock.store.database import Database
 from omnistock.store.db import make_engine
 from omnistock.store.migrate import upgrade
 
@@ -115,7 +115,7 @@ def database(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
 class Api:
     backend: str
     server: ApiServer
-    store: Store
+    db: Database
     keys: dict[str, str] = field(default_factory=dict)
     prefixes: dict[str, str] = field(default_factory=dict)
 
@@ -133,21 +133,21 @@ class Api:
     def stocked_item(self, quantity: int = 0, location: str = "S1") -> str:
         """A new item (unique sku), with `quantity` units received at `location`."""
         sku = ref("SKU")
-        catalog.create_item(self.store, Item(sku=sku, name=f"Item {sku}"))
+        catalog.create_item(self.db, Item(sku=sku, name=f"Item {sku}"))
         if quantity:
-            apply_movement(self.store, movement("receipt", quantity, sku=sku, location=location))
+            apply_movement(self.db, movement("receipt", quantity, sku=sku, location=location))
         return sku
 
 
-def seed_network(store: Store) -> None:
+def seed_network(db: Database) -> None:
     for code in ("S1", "S2"):
-        catalog.create_location(store, Location(code=code, kind="store", latitude=48.0,
+        catalog.create_location(db, Location(code=code, kind="store", latitude=48.0,
                                                 longitude=2.0, can_ship=True, can_pickup=True))
-    catalog.create_channel(store, "web", "Web", ["S1", "S2"])
+    catalog.create_channel(db, "web", "Web", ["S1", "S2"])
 
 
-def make_keys(store: Store) -> tuple[dict[str, str], dict[str, str]]:
-    made = {role: keys.create_key(store, role=role, location="S1" if role == "store" else None,
+def make_keys(db: Database) -> tuple[dict[str, str], dict[str, str]]:
+    made = {role: keys.create_key(db, role=role, location="S1" if role == "store" else None,
                                   name=f"test {role}") for role in ROLES}
     return ({r: k for r, (k, _) in made.items()}, {r: rec.prefix for r, (_, rec) in made.items()})
 
@@ -157,15 +157,15 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         ) -> Iterator[Api]:
     folder = tmp_path_factory.mktemp(f"api-{request.param}")
     url = database(request, request.param, folder)
-    store = Store.open(url)
-    seed_network(store)
-    api_keys, prefixes = make_keys(store)
+    db = Database.open(url)
+    seed_network(db)
+    api_keys, prefixes = make_keys(db)
     server = ApiServer(url, folder / "server.log", workers=2).start()
     try:
-        yield Api(request.param, server, store, api_keys, prefixes)
+        yield Api(request.param, server, db, api_keys, prefixes)
     finally:
         server.stop()
-        store.close()
+        db.close()
 
 
 def assert_problem(response: httpx.Response, status: int, code: str,

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from omnistock.demo.seed import Network, seed
-from omnistock.services.context import Store
+from omnistock.store.database import Database
 from omnistock.store.migrate import upgrade
 
 from ..backends import REQUIRED
@@ -42,16 +42,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
                      "--headless"]}
 
 
-def live_server(store: Store) -> ServerThread:
+def live_server(db: Database) -> ServerThread:
     """The API app, with the dashboard, served in a thread of this process."""
     from omnistock.api.app import create_app
 
-    return ServerThread(create_app(store))
+    return ServerThread(create_app(db))
 
 
 @dataclass
 class Dashboard:
-    store: Store
+    db: Database
     network: Network
     server: ServerThread
     admin: str
@@ -70,21 +70,21 @@ class Dashboard:
         return f"{self.base_url}/?{query}"
 
 
-def seeded_store(folder: Path, items: int = 150, days: int = 3) -> tuple[Store, Network]:
-    store = Store.open(f"sqlite:///{folder / 'dashboard.db'}")
-    upgrade(store.engine)
-    return store, seed(store, items=items, days=days).network
+def seeded_db(folder: Path, items: int = 150, days: int = 3) -> tuple[Database, Network]:
+    db = Database.open(f"sqlite:///{folder / 'dashboard.db'}")
+    upgrade(db.engine)
+    return db, seed(db, items=items, days=days).network
 
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     from omnistock.demo.commands import make_keys
 
-    store, network = seeded_store(tmp_path_factory.mktemp("dashboard"))
-    admin, associate = make_keys(store, network.associate_store)
-    with live_server(store) as server:
-        yield Dashboard(store, network, server, admin, associate)
-    store.close()
+    db, network = seeded_db(tmp_path_factory.mktemp("dashboard"))
+    admin, associate = make_keys(db, network.associate_store)
+    with live_server(db) as server:
+        yield Dashboard(db, network, server, admin, associate)
+    db.close()
 
 
 def artefact(name: str) -> Path:

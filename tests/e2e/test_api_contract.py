@@ -30,7 +30,7 @@ def receipt(sku: str, quantity: int = 5, **kw: Any) -> dict[str, Any]:
 
 def ledger_of(api: Api, sku: str) -> tuple[int, list[dict[str, Any]]]:
     """(movements recorded for sku, its buckets at every location): what a refusal must keep."""
-    with api.store.uow(readonly=True) as uow:
+    with api.db.uow(readonly=True) as uow:
         n = uow.conn.execute(select(func.count()).select_from(movements).join(
             items, items.c.id == movements.c.item_id).where(items.c.sku == sku)).scalar()
     with api.client() as c:
@@ -49,10 +49,10 @@ def test_no_unknown_or_malformed_key_is_401_problem_with_challenge(api: Api):
 
 
 def test_revoked_key_is_refused_within_the_cache_time(api: Api):
-    key, record = keys.create_key(api.store, role="viewer")
+    key, record = keys.create_key(api.db, role="viewer")
     url = f"{api.base_url}/v1/locations"
     assert httpx.get(url, headers={"Authorization": f"Bearer {key}"}).status_code == 200
-    keys.revoke_key(api.store, record.prefix)
+    keys.revoke_key(api.db, record.prefix)
     deadline = time.monotonic() + 5  # the test server caches keys for 1 s
     while time.monotonic() < deadline:
         codes = {httpx.get(url, headers={"Authorization": f"Bearer {key}"}).status_code
@@ -237,7 +237,7 @@ def test_the_sweeper_expires_lapsed_holds(api: Api):
                                                 "ttl_seconds": 1}).json()["id"]
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            with api.store.uow(readonly=True) as uow:
+            with api.db.uow(readonly=True) as uow:
                 row = uow.reservations.get(rid)
             if row is not None and row["status"] == "expired":
                 break

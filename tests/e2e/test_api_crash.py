@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from omnistock.services.context import Store
 from omnistock.services.verify import verify
+from omnistock.store.database import Database
 
 from ..factories import ref
 from .conftest import ApiServer, database, make_keys, seed_network
@@ -45,9 +45,9 @@ def _write_until_stopped(base_url: str, key: str, sku: str, stop: threading.Even
 def test_acknowledged_writes_survive_kill_9(request: pytest.FixtureRequest, tmp_path: Path,
                                             backend: str):
     url = database(request, backend, tmp_path)
-    store = Store.open(url)
-    seed_network(store)
-    key = make_keys(store)[0]["integration"]
+    db = Database.open(url)
+    seed_network(db)
+    key = make_keys(db)[0]["integration"]
     server = ApiServer(url, tmp_path / "server.log").start()
     with httpx.Client(base_url=server.base_url,
                       headers={"Authorization": f"Bearer {key}"}) as c:
@@ -80,8 +80,8 @@ def test_acknowledged_writes_survive_kill_9(request: pytest.FixtureRequest, tmp_
             position = c.get(f"/v1/availability/{sku}").json()["locations"][0]
         assert position["on_hand"] >= 2 * len(acked)
         assert position["reserved"] >= len(reserved)
-        assert verify(store) == []
+        assert verify(db) == []
     finally:
         stop.set()
         server.stop()
-        store.close()
+        db.close()

@@ -38,4 +38,4 @@ def test_hot_sku_race_through_http_never_oversells(api: Api):
     with api.client("viewer") as c:
         position = c.get(f"/v1/availability/{sku}").json()["locations"][0]
     assert (position["reserved"], position["available"]) == (UNITS, 0)
-    assert verify(api.store) == []
+    assert verify(api.db) == []

@@ -30,8 +30,8 @@ EXCLUDED = r"^/v1/(events|webhooks)"
 
 def test_schemathesis_finds_nothing(api: Api, tmp_path: Path):
     try:  # what the schema's examples name, so the examples phase reaches the ledger
-        catalog.create_item(api.store, Item(sku="SKU-1", name="Green apple"))
-        apply_movement(api.store, movement("receipt", 1000))
+        catalog.create_item(api.db, Item(sku="SKU-1", name="Green apple"))
+        apply_movement(api.db, movement("receipt", 1000))
     except AlreadyExists:
         pass
     run = subprocess.run(

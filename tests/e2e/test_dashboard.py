@@ -35,13 +35,13 @@ def open_item(page: Page, sku: str, query: str | None = None) -> None:
 
 
 def stocked_store(d: Dashboard, sku: str) -> dict:
-    rows = availability(d.store, sku)["locations"]
+    rows = availability(d.db, sku)["locations"]
     return max((r for r in rows if r["location"] in d.network.stores),
                key=lambda r: r["available"])
 
 
 def available_at(d: Dashboard, sku: str, location: str) -> int:
-    rows = availability(d.store, sku)["locations"]
+    rows = availability(d.db, sku)["locations"]
     return next((r["available"] for r in rows if r["location"] == location), 0)
 
 
@@ -55,7 +55,7 @@ def test_search_by_name_shows_every_locations_buckets_and_the_map(page: Page, da
     sign_in(page, dashboard)
     open_item(page, sku, query=name.split(",")[0])
     expect(page.locator("#item-title")).to_have_text(name)
-    want = availability(dashboard.store, sku)["locations"]
+    want = availability(dashboard.db, sku)["locations"]
     expect(page.locator("table.buckets tbody tr")).to_have_count(len(want))
     for row in want[:5]:
         for bucket in ("on_hand", "available", "incoming", "safety_stock"):
@@ -72,7 +72,7 @@ def test_search_by_gtin_and_channel_atp(page: Page, dashboard):
     sign_in(page, dashboard)
     open_item(page, sku, query=gtin.lstrip("0"))
     page.select_option("#channel", "pos")
-    atp = availability(dashboard.store, sku, channel="pos")
+    atp = availability(dashboard.db, sku, channel="pos")
     expect(page.locator(".tile.atp .value")).to_have_text(f"{atp['available']:,}")
     expect(page.locator("table.buckets tbody tr")).to_have_count(len(atp["locations"]))
     expect(page.locator('table.buckets tr[data-location="DAV-DC"]')).to_have_count(0)
@@ -130,14 +130,14 @@ def test_store_associate_records_a_count_on_a_phone(page: Page, dashboard):
     page.set_viewport_size({"width": 390, "height": 844})
     code = dashboard.network.associate_store
     sku = dashboard.network.ranged[code][3]
-    sign_in(page, dashboard, key=dashboard.associate, store=code)
+    sign_in(page, dashboard, key=dashboard.associate, db=code)
     expect(page.locator("#view-work")).to_be_visible()
     expect(page.locator("#work-title")).to_contain_text("Oxford Street")
     page.get_by_label("SKU or GTIN").fill(sku)
     page.get_by_label("Units counted").fill("7")
     page.get_by_role("button", name="Record count").click()
     expect(page.locator("#count-result")).to_contain_text(f"Counted 7 of {sku}")
-    row = next(r for r in availability(dashboard.store, sku)["locations"] if r["location"] == code)
+    row = next(r for r in availability(dashboard.db, sku)["locations"] if r["location"] == code)
     assert row["on_hand"] == 7
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, "the work list scrolls sideways on a phone"
@@ -147,7 +147,7 @@ def test_store_associate_records_a_count_on_a_phone(page: Page, dashboard):
 def test_store_key_is_pinned_to_its_own_store(page: Page, dashboard):
     # A link naming another store does not move a store key there (GET /v1/me says where
     # the key acts; the API would refuse the other store with 403 anyway).
-    sign_in(page, dashboard, key=dashboard.associate, fragment="#work", store="MAN-ARN")
+    sign_in(page, dashboard, key=dashboard.associate, fragment="#work", db="MAN-ARN")
     expect(page.locator("#work-title")).to_contain_text("Oxford Street")
     sku = dashboard.network.skus[0]
     page.get_by_label("SKU or GTIN").fill(sku)
@@ -170,7 +170,7 @@ def test_associate_marks_a_bopis_order_ready_then_picked_up(page: Page, dashboar
                                         "lines": [{"sku": sku, "quantity": 1}],
                                         "delivery": {"method": "pickup", "location": code}})
         assert r.status_code == 201, r.text
-    sign_in(page, dashboard, key=dashboard.associate, store=code)
+    sign_in(page, dashboard, key=dashboard.associate, db=code)
     card = page.locator(f'li.card[data-order="{order_id}"]')
     expect(card).to_be_visible()
     card.get_by_role("button", name="Ready for pickup").click()

@@ -22,12 +22,12 @@ SECRET = "whsec_api_test_0123456789"
 
 
 @pytest.fixture
-def api(store, monkeypatch):
+def api(db, monkeypatch):
     monkeypatch.delenv("OMNISTOCK_NATS_URL", raising=False)
-    seed(store)
-    tokens = {role: keys.create_key(store, role=role)[0]
+    seed(db)
+    tokens = {role: keys.create_key(db, role=role)[0]
               for role in ("admin", "integration", "viewer")}
-    with ServerThread(app_module.create_app(store, background=[background_task])) as server:
+    with ServerThread(app_module.create_app(db, background=[background_task])) as server:
         yield server, {role: {"Authorization": f"Bearer {t}"} for role, t in tokens.items()}
 
 

@@ -34,44 +34,44 @@ def logged(path) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
 
 
-def unpublished(store) -> list[int]:
-    with store.uow(readonly=True) as uow:
+def unpublished(db) -> list[int]:
+    with db.uow(readonly=True) as uow:
         return [r["id"] for r in uow.outbox.unpublished()]
 
 
 @pytest.mark.parametrize("crash_after_log", [False, True],
                          ids=["before-publish", "between-publish-and-mark"])
-def test_killed_dispatcher_loses_nothing(store, database_url, tmp_path, crash_after_log):
-    seed(store)
+def test_killed_dispatcher_loses_nothing(db, database_url, tmp_path, crash_after_log):
+    seed(db)
     for _ in range(5):
-        apply_movement(store, movement("receipt", 1))
-    ids = unpublished(store)
+        apply_movement(db, movement("receipt", 1))
+    ids = unpublished(db)
     log = tmp_path / "sink.log"
     kill_while_publishing(database_url, FAST, "log" if crash_after_log else "none", log)
-    assert unpublished(store) == ids  # nothing marked: the kill came first
+    assert unpublished(db) == ids  # nothing marked: the kill came first
     assert logged(log) == (ids if crash_after_log else [])
 
-    bg = start_background(store, FAST, sinks=lambda s, c: [LogSink(log)])
+    bg = start_background(db, FAST, sinks=lambda s, c: [LogSink(log)])
     try:  # the dead process's lease runs out, then this one takes over
-        wait_until(lambda: not unpublished(store), timeout=FAST.lease_ttl + 10)
+        wait_until(lambda: not unpublished(db), timeout=FAST.lease_ttl + 10)
     finally:
         bg.stop()
     assert sorted(set(logged(log))) == ids  # every event reached the sink again
     assert logged(log) == (ids + ids if crash_after_log else ids)  # at least once
 
 
-def test_one_dispatcher_at_a_time(store):
+def test_one_dispatcher_at_a_time(db):
     config = replace(FAST, lease_ttl=0.5)
-    seed(store)
-    first = Lease(store, "test-lease", 0.5, holder="a")
-    second = Lease(store, "test-lease", 0.5, holder="b")
+    seed(db)
+    first = Lease(db, "test-lease", 0.5, holder="a")
+    second = Lease(db, "test-lease", 0.5, holder="b")
     assert first.hold() and not second.hold()
     first.release()
     assert second.hold() and not first.hold()
     wait_until(lambda: first.hold(), timeout=3)  # b stopped renewing: a takes over
-    a = Dispatcher(store, [], config, lease=first)
-    b = Dispatcher(store, [], config, lease=second)
-    apply_movement(store, movement("receipt", 1))
+    a = Dispatcher(db, [], config, lease=first)
+    b = Dispatcher(db, [], config, lease=second)
+    apply_movement(db, movement("receipt", 1))
     assert asyncio.run(b.dispatch_once()) == 0
     assert asyncio.run(a.dispatch_once()) == 1
-    assert unpublished(store) == []
+    assert unpublished(db) == []

@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 from omnistock.domain.errors import DomainError
 from omnistock.events.config import EventsConfig
 from omnistock.events.routes import router
-from omnistock.services.context import Store
+from omnistock.store.database import Database
 
 FAST = EventsConfig(poll_interval=0.05, lease_ttl=2.0, gap_timeout=5.0, heartbeat=15.0,
                     webhook_backoff_base=0.05, webhook_max_attempts=4,
@@ -43,10 +43,10 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, every: float
         time.sleep(every)
 
 
-def make_app(store: Store, config: EventsConfig = FAST) -> FastAPI:
+def make_app(db: Database, config: EventsConfig = FAST) -> FastAPI:
     """The event routes alone, with a stand-in for the API's problem handler."""
     app = FastAPI()
-    app.state.store = store
+    app.state.db = db
     app.state.events_config = config
     app.include_router(router)
 
@@ -151,7 +151,7 @@ CHILD = textwrap.dedent("""
     from omnistock.events.config import EventsConfig
     from omnistock.events.background import start_background
     from omnistock.events.nats import NatsSink
-    from omnistock.services.context import Store
+    from omnistock.store.database import Database
 
     url, config, first, log = sys.argv[1], EventsConfig(**json.loads(sys.argv[2])), *sys.argv[3:]
 
@@ -173,7 +173,7 @@ CHILD = textwrap.dedent("""
 
     before = {"none": lambda s, c: [], "log": lambda s, c: [LogSink()],
               "nats": lambda s, c: [NatsSink(s, c)]}[first]
-    start_background(Store.open(url), config, sinks=lambda s, c: [*before(s, c), Hang()])
+    start_background(Database.open(url), config, sinks=lambda s, c: [*before(s, c), Hang()])
     time.sleep(3600)
 """)
 

@@ -59,28 +59,28 @@ def stored(config) -> list[nats.aio.msg.Msg]:
     return asyncio.run(read())
 
 
-def outbox_ids(store) -> list[int]:
-    with store.uow(readonly=True) as uow:
+def outbox_ids(db) -> list[int]:
+    with db.uow(readonly=True) as uow:
         return [r["id"] for r in uow.outbox.after(0)]
 
 
-def unpublished(store) -> list[dict]:
-    with store.uow(readonly=True) as uow:
+def unpublished(db) -> list[dict]:
+    with db.uow(readonly=True) as uow:
         return uow.outbox.unpublished()
 
 
-def test_every_change_once_in_commit_order(store, config):
-    seed(store, skus=("SKU-1", "SKU-2"))
-    bg = start_background(store, config)
+def test_every_change_once_in_commit_order(db, config):
+    seed(db, skus=("SKU-1", "SKU-2"))
+    bg = start_background(db, config)
     try:
         for i in range(30):
-            apply_movement(store, movement("receipt", 1, sku=f"SKU-{i % 2 + 1}"))
-        wait_until(lambda: not unpublished(store))
+            apply_movement(db, movement("receipt", 1, sku=f"SKU-{i % 2 + 1}"))
+        wait_until(lambda: not unpublished(db))
     finally:
         bg.stop()
     msgs = stored(config)
     events = [json.loads(m.data) for m in msgs]
-    assert [int(e["id"]) for e in events] == outbox_ids(store)
+    assert [int(e["id"]) for e in events] == outbox_ids(db)
     assert [m.headers["Nats-Msg-Id"] for m in msgs] == [e["id"] for e in events]
     assert {m.subject for m in msgs} == {f"{config.nats_subject_prefix}.availability.changed"}
     on_hand = defaultdict(list)
@@ -89,46 +89,46 @@ def test_every_change_once_in_commit_order(store, config):
     assert on_hand == {"SKU-1": list(range(1, 16)), "SKU-2": list(range(1, 16))}
 
 
-def test_a_batch_sent_again_after_a_crash_is_stored_once(store, config):
+def test_a_batch_sent_again_after_a_crash_is_stored_once(db, config):
     """Simulated crash between publish and mark: the sink ran, the rows stayed unpublished, a
     restarted dispatcher sends them again; JetStream drops the repeats by Nats-Msg-Id."""
-    seed(store)
+    seed(db)
     for _ in range(10):
-        apply_movement(store, movement("receipt", 1))
+        apply_movement(db, movement("receipt", 1))
 
     async def publish_without_marking() -> None:
-        sink = NatsSink(store, config)
-        await sink.publish([Event.from_row(r, config) for r in unpublished(store)[:6]])
+        sink = NatsSink(db, config)
+        await sink.publish([Event.from_row(r, config) for r in unpublished(db)[:6]])
         await sink.close()
 
     asyncio.run(publish_without_marking())
-    assert len(unpublished(store)) == 10
+    assert len(unpublished(db)) == 10
 
     async def restart() -> int:
-        dispatcher = Dispatcher(store, default_sinks(store, config), config)
+        dispatcher = Dispatcher(db, default_sinks(db, config), config)
         n = await dispatcher.dispatch_once()
         for sink in dispatcher.sinks:
             await sink.close()
         return n
 
     assert asyncio.run(restart()) == 10
-    assert unpublished(store) == []
-    assert [int(json.loads(m.data)["id"]) for m in stored(config)] == outbox_ids(store)
+    assert unpublished(db) == []
+    assert [int(json.loads(m.data)["id"]) for m in stored(config)] == outbox_ids(db)
 
 
-def test_killed_between_publish_and_mark_is_stored_once(store, database_url, config, tmp_path):
+def test_killed_between_publish_and_mark_is_stored_once(db, database_url, config, tmp_path):
     """kill -9 after JetStream acked the batch and before the rows were marked: the next
     dispatcher sends the batch again, and the stream still holds each change once."""
-    seed(store)
+    seed(db)
     for _ in range(8):
-        apply_movement(store, movement("receipt", 1))
+        apply_movement(db, movement("receipt", 1))
     kill_while_publishing(database_url, config, "nats", tmp_path / "unused.log")
-    assert len(unpublished(store)) == 8
+    assert len(unpublished(db)) == 8
     assert len(stored(config)) == 8  # published before the kill
 
-    bg = start_background(store, config)
+    bg = start_background(db, config)
     try:
-        wait_until(lambda: not unpublished(store), timeout=config.lease_ttl + 10)
+        wait_until(lambda: not unpublished(db), timeout=config.lease_ttl + 10)
     finally:
         bg.stop()
-    assert [int(json.loads(m.data)["id"]) for m in stored(config)] == outbox_ids(store)
+    assert [int(json.loads(m.data)["id"]) for m in stored(config)] == outbox_ids(db)

@@ -25,9 +25,9 @@ SECRET = "whsec_test_0123456789"
 
 
 @pytest.fixture
-def api(store):
-    seed(store)
-    with ServerThread(make_app(store)) as server, \
+def api(db):
+    seed(db)
+    with ServerThread(make_app(db)) as server, \
             httpx.Client(base_url=server.url, timeout=10) as client:
         yield client
 
@@ -39,8 +39,8 @@ def receiver():
 
 
 @pytest.fixture
-def background(store):
-    bg = start_background(store, FAST)
+def background(db):
+    bg = start_background(db, FAST)
     yield bg
     bg.stop()
 
@@ -73,13 +73,13 @@ def test_invalid_webhooks_are_problems_naming_the_field(api, body, field):
     assert api.get("/v1/webhooks").json() == {"webhooks": []}
 
 
-def test_deliveries_are_signed_cloudevents(store, api, receiver, background):
+def test_deliveries_are_signed_cloudevents(db, api, receiver, background):
     api.post("/v1/webhooks", json={"url": receiver.url, "events": ["availability.*"],
                                    "secret": SECRET})
     api.post("/v1/webhooks", json={"url": receiver.url, "events": ["order.*"],
                                    "secret": SECRET})
-    apply_movement(store, movement("receipt", 3))
-    apply_movement(store, movement("sale", 1))
+    apply_movement(db, movement("receipt", 3))
+    apply_movement(db, movement("sale", 1))
     wait_until(lambda: len(receiver.requests) >= 2)
     for _, headers, body in receiver.requests:
         assert verify(SECRET, body, headers["X-Omnistock-Signature"])
@@ -97,11 +97,11 @@ def test_deliveries_are_signed_cloudevents(store, api, receiver, background):
     assert len(receiver.requests) == 2  # the order.* webhook matched nothing
 
 
-def test_failures_back_off_then_park_and_retry_unparks(store, api, background):
+def test_failures_back_off_then_park_and_retry_unparks(db, api, background):
     with Receiver(status=500) as failing:
         hook = api.post("/v1/webhooks", json={"url": failing.url, "events": ["*"],
                                               "secret": SECRET}).json()
-        apply_movement(store, movement("receipt", 1))
+        apply_movement(db, movement("receipt", 1))
         parked = wait_until(lambda: api.get("/v1/webhooks/deliveries?status=parked")
                             .json()["deliveries"])
         times = [t for t, _, _ in failing.requests]
@@ -125,31 +125,31 @@ def test_failures_back_off_then_park_and_retry_unparks(store, api, background):
     assert again.status_code == 200  # a delivered one may be sent again on request
 
 
-def test_retry_of_unknown_or_pending_delivery_is_refused(store):
+def test_retry_of_unknown_or_pending_delivery_is_refused(db):
     with pytest.raises(NotFound):
-        webhooks.retry_delivery(store, 999)
-    seed(store)
-    webhooks.create_webhook(store, url="http://127.0.0.1:9/", events=["*"], secret=SECRET)
-    apply_movement(store, movement("receipt", 1))
-    with store.uow() as uow:  # what the dispatcher's webhook sink does
+        webhooks.retry_delivery(db, 999)
+    seed(db)
+    webhooks.create_webhook(db, url="http://127.0.0.1:9/", events=["*"], secret=SECRET)
+    apply_movement(db, movement("receipt", 1))
+    with db.uow() as uow:  # what the dispatcher's webhook sink does
         events = [Event.from_row(r, FAST) for r in uow.outbox.unpublished()]
-        create_for(uow.conn, events, store.clock())
-        create_for(uow.conn, events, store.clock())  # a dispatcher's repeat: ignored
+        create_for(uow.conn, events, db.clock())
+        create_for(uow.conn, events, db.clock())  # a dispatcher's repeat: ignored
         uow.commit()
-    pending = webhooks.list_deliveries(store, status="pending")
+    pending = webhooks.list_deliveries(db, status="pending")
     assert len(pending) == 1
     with pytest.raises(InvalidState):
-        webhooks.retry_delivery(store, pending[0]["id"])
+        webhooks.retry_delivery(db, pending[0]["id"])
 
 
-def test_deleting_a_webhook_cancels_its_pending_deliveries(store, api):
+def test_deleting_a_webhook_cancels_its_pending_deliveries(db, api):
     config = replace(FAST, webhook_backoff_base=60)
     with Receiver(status=503) as failing:
         hook = api.post("/v1/webhooks", json={"url": failing.url, "events": ["*"],
                                               "secret": SECRET}).json()
-        bg = start_background(store, config)
+        bg = start_background(db, config)
         try:
-            apply_movement(store, movement("receipt", 1))
+            apply_movement(db, movement("receipt", 1))
             wait_until(lambda: failing.requests)
             api.delete(f"/v1/webhooks/{hook['id']}")
         finally:

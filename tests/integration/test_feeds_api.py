@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from omnistock.api.app import create_app
 from omnistock.services import keys
 from omnistock.services.availability import availability
-from omnistock.services.context import Store
+from omnistock.store.database import Database
 
 from .test_feeds import seed
 
@@ -23,27 +23,27 @@ SECRET = "shop-secret"
 
 
 @pytest.fixture
-def client(store: Store, monkeypatch) -> Iterator[TestClient]:
+def client(db: Database, monkeypatch) -> Iterator[TestClient]:
     monkeypatch.setenv("OMNISTOCK_SHOPIFY_SECRET", SECRET)
-    seed(store)
-    app = create_app(store, background=[])
+    seed(db)
+    app = create_app(db, background=[])
     with TestClient(app) as c:
         yield c
 
 
-def auth(store: Store, role: str) -> dict[str, str]:
-    key, _ = keys.create_key(store, role=role)
+def auth(db: Database, role: str) -> dict[str, str]:
+    key, _ = keys.create_key(db, role=role)
     return {"Authorization": f"Bearer {key}"}
 
 
-def test_push_import_quarantine_mapping_and_retry(client, store):
-    h = auth(store, "integration")
+def test_push_import_quarantine_mapping_and_retry(client, db):
+    h = auth(db, "integration")
     data = (FIXTURES / "pos" / "sales.csv").read_bytes()
     r = client.post("/v1/ingest/pos?source=till", content=data, headers=h)
     assert r.status_code == 200, r.text
     s = r.json()
     assert s["applied"] + s["duplicates"] + s["quarantined"] == s["read"] and s["quarantined"]
-    held = client.get("/v1/quarantine?source=till", headers=auth(store, "viewer")).json()
+    held = client.get("/v1/quarantine?source=till", headers=auth(db, "viewer")).json()
     assert any("SOCKS, WOOL" in q["reason"] for q in held["records"])
     m = client.post("/v1/mappings", headers=h, json={
         "source": "till", "kind": "item", "code": "SOCKS, WOOL", "target": "SOCKS-WOOL"})
@@ -54,7 +54,7 @@ def test_push_import_quarantine_mapping_and_retry(client, store):
     retried = client.post("/v1/quarantine/retry?source=till", headers=h).json()
     assert retried["applied"] == 1
     assert client.post("/v1/ingest/pos", content=data,
-                       headers=auth(store, "viewer")).status_code == 403
+                       headers=auth(db, "viewer")).status_code == 403
     sources = client.get("/v1/sources", headers=h).json()["sources"]
     assert {x["source"] for x in sources} >= {"till"}
     metrics = client.get("/metrics").text
@@ -66,7 +66,7 @@ def _sign(body: bytes, secret: str = SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def test_shopify_webhook_is_verified_and_deduplicated(client, store):
+def test_shopify_webhook_is_verified_and_deduplicated(client, db):
     body = (FIXTURES / "shopify" / "inventory_levels_update.json").read_bytes()
     headers = {"X-Shopify-Hmac-Sha256": _sign(body), "X-Shopify-Webhook-Id": "wh-1",
                "Content-Type": "application/json"}
@@ -83,5 +83,5 @@ def test_shopify_webhook_is_verified_and_deduplicated(client, store):
     assert first.json()["read"] == 1
     # Unmapped Shopify ids are quarantined, not lost.
     assert first.json()["quarantined"] == 1
-    assert availability(store, "SHIRT-BLUE-M")["locations"] == []
+    assert availability(db, "SHIRT-BLUE-M")["locations"] == []
 

@@ -13,9 +13,9 @@ from omnistock.domain.errors import InsufficientStock, InvalidInput
 from omnistock.domain.movements import MovementRequest, MovementType
 from omnistock.services import kpis
 from omnistock.services import reservations as res
-from omnistock.services.context import Store
 from omnistock.services.movements import CountRequest, apply_count, apply_movement
 from omnistock.store import tables
+from omnistock.store.database import Database
 from omnistock.store.order_tables import fulfillments, orders
 
 from ..factories import T0, movement, seed
@@ -32,58 +32,58 @@ def move(type_, qty, day, *, sku="SKU-1", location="S1", hour=12, **kw):
     return movement(type_, qty, sku=sku, location=location, minutes=minutes, **kw)
 
 
-def test_stockout_rate_counts_item_location_days_with_nothing_on_hand(store):
-    seed(store, skus=("SKU-1", "SKU-2"), locations=("S1", "S2"))
-    apply_movement(store, move("receipt", 2, 0))
-    apply_movement(store, move("sale", 2, 1))  # SKU-1 @ S1 sold out on day 1 ...
-    apply_movement(store, move("receipt", 5, 2))  # ... and back on day 2
-    apply_movement(store, move("receipt", 1, 0, sku="SKU-2"))
-    apply_movement(store, move("receipt", 3, 1, location="S2"))  # S2 ranges SKU-1 from day 1
-    body = kpis.kpis(store, at(0, 0), at(3, 0))
+def test_stockout_rate_counts_item_location_days_with_nothing_on_hand(db):
+    seed(db, skus=("SKU-1", "SKU-2"), locations=("S1", "S2"))
+    apply_movement(db, move("receipt", 2, 0))
+    apply_movement(db, move("sale", 2, 1))  # SKU-1 @ S1 sold out on day 1 ...
+    apply_movement(db, move("receipt", 5, 2))  # ... and back on day 2
+    apply_movement(db, move("receipt", 1, 0, sku="SKU-2"))
+    apply_movement(db, move("receipt", 3, 1, location="S2"))  # S2 ranges SKU-1 from day 1
+    body = kpis.kpis(db, at(0, 0), at(3, 0))
     series = {d["date"]: (d["cells"], d["out"]) for d in body["stockout_rate"]["series"]}
     assert series == {"2026-11-01": (2, 0), "2026-11-02": (3, 1), "2026-11-03": (3, 0)}
     assert body["stockout_rate"]["value"] == pytest.approx(1 / 8)
     # A position with no movement in the period still counts, at its opening on_hand.
-    later = kpis.kpis(store, at(1, 0), at(3, 0))
+    later = kpis.kpis(db, at(1, 0), at(3, 0))
     assert [(d["cells"], d["out"]) for d in later["stockout_rate"]["series"]] == [(3, 1), (3, 0)]
 
 
-def test_end_of_day_uses_movements_up_to_the_end_of_that_day_only(store):
-    seed(store)
-    apply_movement(store, move("receipt", 1, 0, hour=8))
-    apply_movement(store, move("sale", 1, 0, hour=23))  # sold out late on day 0
-    apply_movement(store, move("receipt", 4, 1, hour=1))
-    series = kpis.kpis(store, at(0, 0), at(2, 0))["stockout_rate"]["series"]
+def test_end_of_day_uses_movements_up_to_the_end_of_that_day_only(db):
+    seed(db)
+    apply_movement(db, move("receipt", 1, 0, hour=8))
+    apply_movement(db, move("sale", 1, 0, hour=23))  # sold out late on day 0
+    apply_movement(db, move("receipt", 4, 1, hour=1))
+    series = kpis.kpis(db, at(0, 0), at(2, 0))["stockout_rate"]["series"]
     assert [(d["cells"], d["out"]) for d in series] == [(1, 1), (1, 0)]
 
 
-def test_units_by_day_by_kind(store):
-    seed(store)
-    apply_movement(store, move("receipt", 9, 0))
-    apply_movement(store, move("sale", 2, 0))
-    apply_movement(store, move("sale", 1, 1))
-    apply_movement(store, move("return", 1, 1))
-    units = kpis.kpis(store, at(0, 0), at(2, 0))["units"]["series"]
+def test_units_by_day_by_kind(db):
+    seed(db)
+    apply_movement(db, move("receipt", 9, 0))
+    apply_movement(db, move("sale", 2, 0))
+    apply_movement(db, move("sale", 1, 1))
+    apply_movement(db, move("return", 1, 1))
+    units = kpis.kpis(db, at(0, 0), at(2, 0))["units"]["series"]
     assert [(u["date"], u["sold"], u["returned"], u["received"]) for u in units] == [
         ("2026-11-01", 2, 0, 9), ("2026-11-02", 1, 1, 0)]
 
 
-def clocked(store: Store, now: datetime) -> Store:
-    return Store(store.engine, store.ids, lambda: now)
+def clocked(db: Database, now: datetime) -> Database:
+    return Database(db.engine, db.ids, lambda: now)
 
 
-def test_data_latency_p50_p99_by_source_leaves_internal_movements_out(store):
-    seed(store)
+def test_data_latency_p50_p99_by_source_leaves_internal_movements_out(db):
+    seed(db)
     recorded = at(0, 13)
     for seconds in (1, 2, 3, 4):
-        apply_movement(clocked(store, recorded), MovementRequest(
+        apply_movement(clocked(db, recorded), MovementRequest(
             type=MovementType.RECEIPT, sku="SKU-1", location="S1", quantity=5,
             occurred_at=recorded - timedelta(seconds=seconds), source="pos",
             external_id=f"p{seconds}"))
-    apply_movement(clocked(store, recorded), move("receipt", 1, 0, hour=12, source="erp"))
-    res.reserve(clocked(store, recorded), sku="SKU-1", location="S1", quantity=1,
+    apply_movement(clocked(db, recorded), move("receipt", 1, 0, hour=12, source="erp"))
+    res.reserve(clocked(db, recorded), sku="SKU-1", location="S1", quantity=1,
                 ttl_seconds=60)  # a hold: recorded when it happens, not a feed
-    sources = kpis.kpis(store, at(0, 0), at(1, 0))["data_latency"]["sources"]
+    sources = kpis.kpis(db, at(0, 0), at(1, 0))["data_latency"]["sources"]
     assert sources == [
         {"source": "erp", "movements": 1, "p50_seconds": 3600.0, "p99_seconds": 3600.0},
         {"source": "pos", "movements": 4, "p50_seconds": 2.5, "p99_seconds": 3.97}]
@@ -100,40 +100,40 @@ def test_period_must_be_sane():
     assert kpis.period_days(at(0, 0), at(1, 0)) == [DAY.date()]
 
 
-def test_oversell_refusals_are_counted_in_their_period(store):
-    seed(store)
-    apply_movement(store, move("receipt", 1, 0))
-    store.clock = lambda: at(0, 12)
-    res.reserve(store, sku="SKU-1", location="S1", quantity=1, ttl_seconds=600)
+def test_oversell_refusals_are_counted_in_their_period(db):
+    seed(db)
+    apply_movement(db, move("receipt", 1, 0))
+    db.clock = lambda: at(0, 12)
+    res.reserve(db, sku="SKU-1", location="S1", quantity=1, ttl_seconds=600)
     for _ in range(2):
         with pytest.raises(InsufficientStock):
-            res.reserve(store, sku="SKU-1", location="S1", quantity=1,
+            res.reserve(db, sku="SKU-1", location="S1", quantity=1,
                                  ttl_seconds=600)
-    body = kpis.kpis(store, at(0, 0), at(1, 0))["oversell_refused"]
+    body = kpis.kpis(db, at(0, 0), at(1, 0))["oversell_refused"]
     assert (body["value"], body["by_kind"], body["scope"]) == (2, {"reservation": 2}, "period")
-    assert kpis.kpis(store, at(1, 0), at(2, 0))["oversell_refused"]["value"] == 0
+    assert kpis.kpis(db, at(1, 0), at(2, 0))["oversell_refused"]["value"] == 0
 
 
-def test_exceptions_negative_availability_and_large_counts(store):
-    seed(store, skus=("SKU-1", "SKU-2", "SKU-3"))
-    apply_movement(store, move("receipt", 2, 0))
-    apply_movement(store, move("sale", 3, 0, hour=13))  # a till sold a unit we did not know of
-    apply_movement(store, move("receipt", 1, 0, sku="SKU-2"))
-    apply_movement(store, move("safety_stock", 2, 0, sku="SKU-2"))  # below its safety stock
-    apply_movement(store, move("receipt", 50, 0, sku="SKU-3"))
-    apply_count(store, CountRequest(sku="SKU-3", location="S1", counted_quantity=20,
+def test_exceptions_negative_availability_and_large_counts(db):
+    seed(db, skus=("SKU-1", "SKU-2", "SKU-3"))
+    apply_movement(db, move("receipt", 2, 0))
+    apply_movement(db, move("sale", 3, 0, hour=13))  # a till sold a unit we did not know of
+    apply_movement(db, move("receipt", 1, 0, sku="SKU-2"))
+    apply_movement(db, move("safety_stock", 2, 0, sku="SKU-2"))  # below its safety stock
+    apply_movement(db, move("receipt", 50, 0, sku="SKU-3"))
+    apply_count(db, CountRequest(sku="SKU-3", location="S1", counted_quantity=20,
                                     counted_at=at(0, 15), source="rfid", external_id="c-big"))
-    apply_count(store, CountRequest(sku="SKU-3", location="S1", counted_quantity=18,
+    apply_count(db, CountRequest(sku="SKU-3", location="S1", counted_quantity=18,
                                     counted_at=at(0, 16), source="rfid", external_id="c-small"))
-    body = kpis.exceptions(store, count_threshold=20)
+    body = kpis.exceptions(db, count_threshold=20)
     assert [(r["sku"], r["available"], r["cause"]) for r in body["negative_availability"]] == [
         ("SKU-1", -1, "oversold"), ("SKU-2", -1, "below_safety_stock")]
     assert [(c["sku"], c["delta"], c["counted"], c["external_id"])
             for c in body["large_count_adjustments"]] == [("SKU-3", -30, 20, "c-big")]
-    assert kpis.exceptions(store, count_threshold=2)["large_count_adjustments"][0][
+    assert kpis.exceptions(db, count_threshold=2)["large_count_adjustments"][0][
         "external_id"] == "c-small"
     with pytest.raises(InvalidInput):
-        kpis.exceptions(store, count_threshold=0)
+        kpis.exceptions(db, count_threshold=0)
 
 
 # -- orders ------------------------------------------------------------------------------------
@@ -165,18 +165,18 @@ def _place(conn, orders: Table, fulfillments: Table, ids: dict[str, int], order_
             created_at=now, updated_at=now))
 
 
-def test_order_figures_from_orders_and_fulfillments(store):
+def test_order_figures_from_orders_and_fulfillments(db):
     from omnistock.domain.catalog import Location
     from omnistock.services import catalog
 
-    seed(store, locations=("S1", "S2"))
-    catalog.create_location(store, Location(code="DC", kind="dc", latitude=52.0, longitude=-1.0,
+    seed(db, locations=("S1", "S2"))
+    catalog.create_location(db, Location(code="DC", kind="dc", latitude=52.0, longitude=-1.0,
                                             can_ship=True))
-    catalog.create_channel(store, "web", "Web", ["S1", "S2", "DC"])
-    with store.uow(readonly=True) as uow:
+    catalog.create_channel(db, "web", "Web", ["S1", "S2", "DC"])
+    with db.uow(readonly=True) as uow:
         ids = {c: uow.catalog.location_id(c) for c in ("S1", "S2", "DC")}
         ids["channel"] = uow.catalog.channel("web")["id"]
-    with store.engine.begin() as conn:
+    with db.engine.begin() as conn:
         _place(conn, orders, fulfillments, ids, "o-ship-store", "ship",
                [("ship", "S1", "shipped")])
         _place(conn, orders, fulfillments, ids, "o-ship-split", "ship",
@@ -187,7 +187,7 @@ def test_order_figures_from_orders_and_fulfillments(store):
                [("pickup", "S1", "cancelled")])
         _place(conn, orders, fulfillments, ids, "o-outside", "ship", [("ship", "DC", "shipped")],
                day=5)
-    body = kpis.kpis(store, at(0, 0), at(2, 0))
+    body = kpis.kpis(db, at(0, 0), at(2, 0))
     assert body["orders"]["count"] == 4
     assert body["bopis_share"]["value"] == pytest.approx(2 / 4)
     # ship legs: S1 (store), DC, S2 (store) -> 2 of 3 from stores; the transfer is no shipment

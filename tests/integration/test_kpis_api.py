@@ -14,12 +14,12 @@ from ..factories import movement, seed
 
 
 @pytest.fixture
-def client(store):
-    seed(store)
-    apply_movement(store, movement("receipt", 3))
-    apply_movement(store, movement("sale", 4, minutes=5))
-    key, _ = keys.create_key(store, role="viewer", name="kpi test")
-    with TestClient(create_app(store, background=[])) as c:
+def client(db):
+    seed(db)
+    apply_movement(db, movement("receipt", 3))
+    apply_movement(db, movement("sale", 4, minutes=5))
+    key, _ = keys.create_key(db, role="viewer", name="kpi test")
+    with TestClient(create_app(db, background=[])) as c:
         c.headers["Authorization"] = f"Bearer {key}"
         yield c
 

@@ -16,9 +16,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from omnistock.domain.errors import InsufficientStock, InvalidState
 from omnistock.services import reservations as res
 from omnistock.services.availability import availability
-from omnistock.services.context import Store
 from omnistock.services.movements import CountRequest, apply_count, apply_movement
 from omnistock.services.verify import verify
+from omnistock.store.database import Database
 from omnistock.store.migrate import upgrade
 
 from ..factories import T0, movement, ref, seed
@@ -30,32 +30,32 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self._dir = tempfile.TemporaryDirectory()
-        self.store = Store.open(f"sqlite:///{Path(self._dir.name) / 'p.db'}")
-        upgrade(self.store.engine)
-        seed(self.store)
+        self.db = Database.open(f"sqlite:///{Path(self._dir.name) / 'p.db'}")
+        upgrade(self.db.engine)
+        seed(self.db)
         self.now = T0
-        self.store.clock = lambda: self.now
+        self.db.clock = lambda: self.now
         self.holds: list[str] = []
         self.reserved_ok = True
 
     def teardown(self) -> None:
-        self.store.close()
+        self.db.close()
         self._dir.cleanup()
 
     @rule(type_=st.sampled_from(PHYSICAL), q=st.integers(1, 5), minutes=st.integers(0, 60))
     def physical(self, type_, q, minutes):
-        apply_movement(self.store, movement(type_, q, minutes=minutes))
+        apply_movement(self.db, movement(type_, q, minutes=minutes))
 
     @rule(q=st.integers(0, 15), minutes=st.integers(0, 60))
     def count(self, q, minutes):
-        apply_count(self.store, CountRequest("SKU-1", "S1", q, T0 + timedelta(minutes=minutes),
+        apply_count(self.db, CountRequest("SKU-1", "S1", q, T0 + timedelta(minutes=minutes),
                                              "count", ref("c")))
 
     @rule(q=st.integers(1, 4), ttl=st.integers(1, 120))
     def reserve(self, q, ttl):
         before = self._available()
         try:
-            r = res.reserve(self.store, sku="SKU-1", location="S1", quantity=q, ttl_seconds=ttl)
+            r = res.reserve(self.db, sku="SKU-1", location="S1", quantity=q, ttl_seconds=ttl)
             self.holds.append(r["id"])
             self.reserved_ok &= before >= q
         except InsufficientStock:
@@ -66,7 +66,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if self.holds:
             rid = data.draw(st.sampled_from(self.holds))
             with contextlib.suppress(InvalidState):
-                getattr(res, action)(self.store, rid)
+                getattr(res, action)(self.db, rid)
 
     @rule(seconds=st.integers(1, 90))
     def time_passes(self, seconds):
@@ -74,10 +74,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule()
     def sweep(self):
-        res.sweep_expired(self.store)
+        res.sweep_expired(self.db)
 
     def _available(self) -> int:
-        locs = availability(self.store, "SKU-1")["locations"]
+        locs = availability(self.db, "SKU-1")["locations"]
         return locs[0]["available"] if locs else 0
 
     @invariant()
@@ -86,7 +86,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def positions_equal_fold_of_ledger(self):
-        assert verify(self.store) == []
+        assert verify(self.db) == []
 
 
 LedgerMachine.TestCase.settings = settings(

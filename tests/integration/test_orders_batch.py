@@ -23,25 +23,25 @@ def backlog_lines() -> list[str]:
                                 "delivery": LYON})]
 
 
-def test_a_backlog_is_planned_jointly_against_capacity(store):
-    retailer(store, {("A", "S1"): 10, ("A", "DC"): 10}, capacity={"S1": 2, "DC": 3})
+def test_a_backlog_is_planned_jointly_against_capacity(db):
+    retailer(db, {("A", "S1"): 10, ("A", "DC"): 10}, capacity={"S1": 2, "DC": 3})
     backlog = read_backlog(backlog_lines())
     assert len(backlog.requests) == 6
     assert [r.get("line") for r in backlog.rejected] == [7, 8]
-    [wave] = plan_waves(store, backlog)
+    [wave] = plan_waves(db, backlog)
     summary = wave.summary()
     assert summary["served"] == 5  # 2 + 3 shipments of capacity today
     assert summary["total_cost"] <= summary["one_by_one_cost"]
     assert len(summary["unserved"]) == 1
 
 
-def test_the_route_command_prints_the_comparison_and_applies(store, tmp_path):
-    retailer(store, {("A", "S1"): 10, ("A", "DC"): 10})
+def test_the_route_command_prints_the_comparison_and_applies(db, tmp_path):
+    retailer(db, {("A", "S1"): 10, ("A", "DC"): 10})
     path = tmp_path / "backlog.jsonl"
     path.write_text("\n".join(backlog_lines()[:6]) + "\n")
     app = typer.Typer()
     app.command()(route)
-    url = store.engine.url.render_as_string(hide_password=False)
+    url = db.engine.url.render_as_string(hide_password=False)
     runner = CliRunner()
     planned = runner.invoke(app, ["--batch", str(path), "--json", "--database-url", url])
     assert planned.exit_code == 0, planned.output
@@ -51,10 +51,10 @@ def test_the_route_command_prints_the_comparison_and_applies(store, tmp_path):
     applied = runner.invoke(app, ["--batch", str(path), "--apply", "--database-url", url])
     assert applied.exit_code == 0, applied.output
     assert "one by one" in applied.stdout and "placed 6" in applied.stdout
-    strategy = get_order(store, "W-1")["explanation"]["strategy"]
+    strategy = get_order(db, "W-1")["explanation"]["strategy"]
     assert strategy == ("batch_milp" if result["waves"][0]["strategy"] == "batch_milp"
                         else "milp")
-    assert buckets(store, "A", "S1")["committed"] + buckets(store, "A", "DC")["committed"] == 6
-    assert verify(store) == []
+    assert buckets(db, "A", "S1")["committed"] + buckets(db, "A", "DC")["committed"] == 6
+    assert verify(db) == []
     again = runner.invoke(app, ["--batch", str(path), "--json", "--database-url", url])
     assert len(json.loads(again.stdout)["rejected"]) == 6  # already placed

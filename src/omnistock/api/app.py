@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from ..events import routes as event_routes
 from ..events.background import background_task as events_background
-from ..services.context import Store
+from ..store.database import Database
 from ..web import kpis as web_kpis
 from ..web import routes as web_routes
 from . import feeds, orders, problems
@@ -57,7 +57,7 @@ def operation_id(route: APIRoute) -> str:
     return route.name  # get_item, reserve, commit_reservation ...: stable, for links
 
 
-def create_app(store: Store, *, background: Sequence[BackgroundTask] | None = None,
+def create_app(db: Database, *, background: Sequence[BackgroundTask] | None = None,
                key_cache_seconds: float = 30.0, threads: int | None = None) -> FastAPI:
     """The API over `store`. `background`: tasks run while the app lives (default: the
     reservation and no-show sweepers, the idempotency pruner and the outbox dispatcher).
@@ -69,7 +69,7 @@ def create_app(store: Store, *, background: Sequence[BackgroundTask] | None = No
         if threads is not None:
             anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         stop = asyncio.Event()
-        running = [asyncio.create_task(task(store, stop)) for task in tasks]
+        running = [asyncio.create_task(task(db, stop)) for task in tasks]
         try:
             yield
         finally:
@@ -79,11 +79,11 @@ def create_app(store: Store, *, background: Sequence[BackgroundTask] | None = No
     app = FastAPI(title="omnistock", version=_version(), lifespan=lifespan,
                   description="Real-time inventory: one truth for every unit of stock. Errors "
                               "are RFC 9457 problems (application/problem+json).")
-    app.state.store = store
-    app.state.keys = KeyCache(store, key_cache_seconds)
+    app.state.db = db
+    app.state.keys = KeyCache(db, key_cache_seconds)
     app.state.scrape_registry = CollectorRegistry()
-    app.state.scrape_registry.register(OutboxLag(store))
-    app.state.scrape_registry.register(SourceHealth(store))
+    app.state.scrape_registry.register(OutboxLag(db))
+    app.state.scrape_registry.register(SourceHealth(db))
     problems.install(app)
     app.add_middleware(RequestTimer)
     for router in (health.router, metrics_router, me.router, catalog.router, movements.router,

@@ -35,8 +35,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ..domain.errors import Forbidden
 from ..services import keys
-from ..services.context import Store
 from ..services.keys import Role
+from ..store.database import Database
 from .problems import Unauthenticated
 
 _ALL = frozenset({"read", "items:write", "network:write", "movements:write", "counts:write",
@@ -66,8 +66,8 @@ class Principal:
 class KeyCache:
     """key digest -> (Principal or None, expiry). Unknown keys are cached too, bounded."""
 
-    def __init__(self, store: Store, ttl: float = 30.0, max_entries: int = 10_000) -> None:
-        self.store, self.ttl, self.max_entries = store, ttl, max_entries
+    def __init__(self, db: Database, ttl: float = 30.0, max_entries: int = 10_000) -> None:
+        self.db, self.ttl, self.max_entries = db, ttl, max_entries
         self._entries: dict[str, tuple[Principal | None, float]] = {}
 
     async def principal(self, key: str) -> Principal | None:
@@ -76,7 +76,7 @@ class KeyCache:
         hit = self._entries.get(digest)
         if hit is not None and hit[1] > now:
             return hit[0]
-        found = await run_in_threadpool(keys.authenticate, self.store, key)
+        found = await run_in_threadpool(keys.authenticate, self.db, key)
         principal = Principal(found.prefix, found.role, found.location) if found else None
         if len(self._entries) >= self.max_entries:
             self._entries.clear()

@@ -17,11 +17,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ..metrics import RESERVATIONS_EXPIRED
 from ..services import idempotency
-from ..services.context import Store
 from ..services.orders import expire_no_shows
 from ..services.reservations import sweep_expired
+from ..store.database import Database
 
-BackgroundTask = Callable[[Store, asyncio.Event], Coroutine[Any, Any, None]]
+BackgroundTask = Callable[[Database, asyncio.Event], Coroutine[Any, Any, None]]
 log = logging.getLogger("omnistock.background")
 
 SWEEP_EVERY_SECONDS = 1.0
@@ -41,25 +41,25 @@ async def every(seconds: float, stop: asyncio.Event, name: str,
             await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
-async def reservation_sweeper(store: Store, stop: asyncio.Event) -> None:
+async def reservation_sweeper(db: Database, stop: asyncio.Event) -> None:
     """Return the units of lapsed holds (services.reservations.sweep_expired)."""
     async def step() -> None:
-        RESERVATIONS_EXPIRED.inc(await run_in_threadpool(sweep_expired, store))
+        RESERVATIONS_EXPIRED.inc(await run_in_threadpool(sweep_expired, db))
 
     await every(SWEEP_EVERY_SECONDS, stop, "reservation sweeper", step)
 
 
-async def idempotency_pruner(store: Store, stop: asyncio.Event) -> None:
+async def idempotency_pruner(db: Database, stop: asyncio.Event) -> None:
     """Forget Idempotency-Key responses after 24 hours."""
     async def step() -> None:
-        await run_in_threadpool(idempotency.prune, store, store.clock() - IDEMPOTENCY_KEYS_KEPT)
+        await run_in_threadpool(idempotency.prune, db, db.clock() - IDEMPOTENCY_KEYS_KEPT)
 
     await every(PRUNE_EVERY_SECONDS, stop, "idempotency pruner", step)
 
 
-async def no_show_sweeper(store: Store, stop: asyncio.Event) -> None:
+async def no_show_sweeper(db: Database, stop: asyncio.Event) -> None:
     """Cancel pickup orders not collected within the channel's hold (expire_no_shows)."""
     async def step() -> None:
-        await run_in_threadpool(expire_no_shows, store)
+        await run_in_threadpool(expire_no_shows, db)
 
     await every(NO_SHOW_EVERY_SECONDS, stop, "no-show sweeper", step)

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from ..domain.errors import DomainError
 from ..services import keys as key_service
-from ..services.context import Store
+from ..store.database import Database
 
 app = typer.Typer(help="omnistock API server and keys.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
@@ -60,7 +60,7 @@ def create(role: str = typer.Option(..., "--role", help="admin, integration, sto
            database_url: str | None = DbOption) -> None:
     """Create a key and print it, alone, on stdout (it is shown only this once)."""
     try:
-        key, record = key_service.create_key(Store.open(database_url), role=role,
+        key, record = key_service.create_key(Database.open(database_url), role=role,
                                              location=location, name=name)
     except DomainError as e:
         _fail(e)
@@ -75,7 +75,7 @@ def list_(database_url: str | None = DbOption) -> None:
     table = Table()
     for col in ("prefix", "role", "location", "name", "created_at", "revoked_at"):
         table.add_column(col)
-    for k in key_service.list_keys(Store.open(database_url)):
+    for k in key_service.list_keys(Database.open(database_url)):
         v = k.view()
         table.add_row(*[str(v[c] or "") for c in ("prefix", "role", "location", "name",
                                                   "created_at", "revoked_at")])
@@ -87,7 +87,7 @@ def revoke(prefix: str = typer.Argument(..., help="the key's prefix (see `keys l
            database_url: str | None = DbOption) -> None:
     """Revoke a key; servers stop accepting it within their key cache time (30 s)."""
     try:
-        record = key_service.revoke_key(Store.open(database_url), prefix)
+        record = key_service.revoke_key(Database.open(database_url), prefix)
     except DomainError as e:
         _fail(e)
         return

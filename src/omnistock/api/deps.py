@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..services.context import Store
+from ..store.database import Database
 from .auth import Principal, require
 
 
-async def get_store(request: Request) -> Store:  # async: no thread hop for a lookup
-    store: Store = request.app.state.store
-    return store
+async def get_db(request: Request) -> Database:  # async: no thread hop for a lookup
+    db: Database = request.app.state.db
+    return db
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+DbDep = Annotated[Database, Depends(get_db)]
 Reader = Annotated[Principal, Depends(require("read"))]

@@ -22,7 +22,7 @@ from ..services.mappings import add_mapping, list_mappings, remove_mapping
 from ..services.sources import source_health
 from . import schemas
 from .auth import Principal, require
-from .deps import Reader, StoreDep
+from .deps import DbDep, Reader
 from .idempotency import json_response
 from .problems import Unauthenticated, responses
 
@@ -68,14 +68,14 @@ async def _body(request: Request) -> bytes:
                  # The file as it is: CSV, JSON Lines, EPCIS JSON-LD or EDIFACT, by `format`.
                  "application/octet-stream": {"schema": {"type": "string",
                                                          "format": "binary"}}}}})
-async def push_feed(request: Request, store: StoreDep, _: Importer,
+async def push_feed(request: Request, db: DbDep, _: Importer,
                     format: Annotated[Literal["pos", "snapshot", "epcis", "edifact"], Path()],
                     source: Annotated[Source | None, Query()] = None) -> Response:
     """A feed file in the body, applied like `omnistock import FORMAT FILE`: records that cannot
     be applied are quarantined with their reason, and the summary adds up."""
     data = await _body(request)
     assert format in PARSERS
-    summary = await run_in_threadpool(import_file, store, format, io.BytesIO(data),
+    summary = await run_in_threadpool(import_file, db, format, io.BytesIO(data),
                                       source=source)
     return json_response(200, summary.as_dict())
 
@@ -85,7 +85,7 @@ async def push_feed(request: Request, store: StoreDep, _: Importer,
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": {"type": "object"}}}}})
 async def shopify_webhook(
-        request: Request, store: StoreDep, topic: str,
+        request: Request, db: DbDep, topic: str,
         hmac_header: Annotated[str, Header(alias="X-Shopify-Hmac-Sha256")] = "",
         webhook_id: Annotated[str, Header(alias="X-Shopify-Webhook-Id",
                                           max_length=200)] = "") -> Response:
@@ -101,64 +101,64 @@ async def shopify_webhook(
         raise InvalidInput(f"topic must be one of {', '.join(TOPICS)}", field="topic")
     key = webhook_id or hashlib.sha256(data).hexdigest()
     digest = hashlib.sha256(data).hexdigest()
-    seen = await run_in_threadpool(idempotency.claim, store, key, SHOPIFY_SOURCE, digest)
+    seen = await run_in_threadpool(idempotency.claim, db, key, SHOPIFY_SOURCE, digest)
     if seen is not None:
         if seen.pending:
             raise InvalidState("this webhook is being applied", field="X-Shopify-Webhook-Id")
         return Response(seen.body, status_code=200, media_type="application/json")
     try:
         summary = await run_in_threadpool(
-            lambda: import_records(store, parse_webhook(topic, data), source=SHOPIFY_SOURCE,
+            lambda: import_records(db, parse_webhook(topic, data), source=SHOPIFY_SOURCE,
                                    fmt="shopify"))
     except Exception:
-        await run_in_threadpool(idempotency.abandon, store, key, SHOPIFY_SOURCE)
+        await run_in_threadpool(idempotency.abandon, db, key, SHOPIFY_SOURCE)
         raise
     body = json.dumps(summary.as_dict())
-    await run_in_threadpool(idempotency.complete, store, key, SHOPIFY_SOURCE, 200, body)
+    await run_in_threadpool(idempotency.complete, db, key, SHOPIFY_SOURCE, 200, body)
     return Response(body, status_code=200, media_type="application/json")
 
 
 @router.get("/mappings", responses=responses(401, 403, 422))
-def get_mappings(store: StoreDep, _: Reader,
+def get_mappings(db: DbDep, _: Reader,
                  source: Annotated[Source | None, Query()] = None) -> dict[str, Any]:
-    return {"mappings": list_mappings(store, source)}
+    return {"mappings": list_mappings(db, source)}
 
 
 @router.post("/mappings", status_code=201, responses=responses(400, 401, 403, 409, 422))
-def post_mapping(body: MappingIn, store: StoreDep, _: Importer) -> dict[str, Any]:
+def post_mapping(body: MappingIn, db: DbDep, _: Importer) -> dict[str, Any]:
     """How a source names one of our items or locations (a POS store number, a platform id)."""
-    return add_mapping(store, **body.model_dump())
+    return add_mapping(db, **body.model_dump())
 
 
 @router.delete("/mappings/{source}/{kind}/{code}", status_code=204,
                responses=responses(401, 403, 404, 422))
-def delete_mapping(store: StoreDep, _: Importer, source: Source,
+def delete_mapping(db: DbDep, _: Importer, source: Source,
                    kind: Literal["item", "location"], code: str) -> Response:
-    remove_mapping(store, source=source, kind=kind, code=code)
+    remove_mapping(db, source=source, kind=kind, code=code)
     return Response(status_code=204)
 
 
 @router.get("/quarantine", responses=responses(401, 403, 422))
-def get_quarantine(store: StoreDep, _: Reader,
+def get_quarantine(db: DbDep, _: Reader,
                    source: Annotated[Source | None, Query()] = None,
                    status: Annotated[Literal["open", "resolved"], Query()] = "open"
                    ) -> dict[str, Any]:
     """Feed records that could not be applied, with their raw text, position and reason."""
-    return {"records": list_quarantine(store, source, status)}
+    return {"records": list_quarantine(db, source, status)}
 
 
 @router.post("/quarantine/retry", response_model=Summary,
              responses=responses(401, 403, 422))
-def post_quarantine_retry(store: StoreDep, _: Importer,
+def post_quarantine_retry(db: DbDep, _: Importer,
                           source: Annotated[Source | None, Query()] = None) -> Response:
     """Apply again the quarantined records that parsed (e.g. after adding a mapping)."""
-    return json_response(200, retry_quarantine(store, source).as_dict())
+    return json_response(200, retry_quarantine(db, source).as_dict())
 
 
 @router.get("/sources", responses=responses(401, 403, 422))
-def get_sources(store: StoreDep, _: Reader,
+def get_sources(db: DbDep, _: Reader,
                 stale_after_minutes: Annotated[int, Query(ge=1, le=10_080)] = 15
                 ) -> dict[str, Any]:
     """Sync health per source: data latency p50/p99, last record, `stale`."""
-    return {"sources": source_health(store, timedelta(minutes=stale_after_minutes))}
+    return {"sources": source_health(db, timedelta(minutes=stale_after_minutes))}
 

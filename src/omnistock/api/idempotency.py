@@ -22,7 +22,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 
 from ..services import idempotency
-from ..services.context import Store
+from ..store.database import Database
 from .auth import Principal
 from .problems import IdempotencyKeyInProgress, IdempotencyKeyReused
 
@@ -41,7 +41,7 @@ def replayed(model: Any) -> dict[int | str, dict[str, Any]]:
 
 @dataclass(frozen=True, slots=True)
 class Idempotent:
-    store: Store
+    db: Database
     key: str | None
     actor: str
     request_hash: str
@@ -50,16 +50,16 @@ class Idempotent:
         """Run `work` (-> status, JSON-able body) at most once per key."""
         if self.key is None:
             return json_response(*work())
-        seen = idempotency.claim(self.store, self.key, self.actor, self.request_hash)
+        seen = idempotency.claim(self.db, self.key, self.actor, self.request_hash)
         if seen is not None:
             return self._replay(seen)
         try:
             status, body = work()
         except BaseException:
-            idempotency.abandon(self.store, self.key, self.actor)
+            idempotency.abandon(self.db, self.key, self.actor)
             raise
         response = json_response(status, body)
-        idempotency.complete(self.store, self.key, self.actor, status,
+        idempotency.complete(self.db, self.key, self.actor, status,
                              bytes(response.body).decode())
         return response
 
@@ -107,6 +107,6 @@ def idempotent_for(principal_dep: Callable[..., Any]) -> Callable[..., Any]:
     async def dependency(request: Request, key: KeyHeader = None,
                          principal: Principal = Depends(principal_dep)) -> Idempotent:
         digest = await _request_hash(request) if key is not None else ""
-        return Idempotent(request.app.state.store, key, principal.prefix, digest)
+        return Idempotent(request.app.state.db, key, principal.prefix, digest)
 
     return dependency

@@ -16,7 +16,7 @@ import os
 
 from fastapi import FastAPI
 
-from ..services.context import Store
+from ..store.database import Database
 from ..store.db import database_url
 from .app import create_app
 
@@ -25,5 +25,5 @@ THREADS = 16
 
 def app_from_env() -> FastAPI:
     ttl = float(os.environ.get("OMNISTOCK_KEY_CACHE_SECONDS", "30"))
-    store = Store.open(database_url(), pool_size=THREADS)
-    return create_app(store, key_cache_seconds=ttl, threads=THREADS)
+    db = Database.open(database_url(), pool_size=THREADS)
+    return create_app(db, key_cache_seconds=ttl, threads=THREADS)

@@ -21,40 +21,40 @@ from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..metrics import REQUEST_LATENCY
-from ..services.context import Store
 from ..services.sources import source_health
+from ..store.database import Database
 from ..store.tables import outbox
 
 router = APIRouter(tags=["operations"])
 
 
-def outbox_lag_seconds(store: Store) -> float:
+def outbox_lag_seconds(db: Database) -> float:
     """Age of the oldest event not yet published (0 when all are)."""
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         oldest = uow.conn.execute(
             select(outbox.c.created_at).where(outbox.c.published_at.is_(None))
             .order_by(outbox.c.id).limit(1)).scalar()
-    return max((store.clock() - oldest).total_seconds(), 0.0) if oldest else 0.0
+    return max((db.clock() - oldest).total_seconds(), 0.0) if oldest else 0.0
 
 
 class OutboxLag(Collector):
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         yield GaugeMetricFamily("omnistock_outbox_lag_seconds",
                                 "Age of the oldest unpublished outbox event",
-                                value=outbox_lag_seconds(self.store))
+                                value=outbox_lag_seconds(self.db))
 
 
 class SourceHealth(Collector):
     """Sync health per feed source (services.sources), computed when scraped."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        health = source_health(self.store)
+        health = source_health(self.db)
         families = {
             "stale": GaugeMetricFamily("omnistock_source_stale",
                                        "1 when a source went quiet or lags beyond the limit",
@@ -68,7 +68,7 @@ class SourceHealth(Collector):
                                      "Data latency (occurred_at to recorded_at), p99",
                                      labels=["source"]),
         }
-        now = self.store.clock()
+        now = self.db.clock()
         for h in health:
             src = [h["source"]]
             families["stale"].add_metric(src, 1.0 if h["stale"] else 0.0)

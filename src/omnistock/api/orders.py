@@ -13,7 +13,7 @@ from ..services.orders_fulfillment import act
 from ..services.orders_view import ORDER_STATUSES
 from . import schemas
 from .auth import Principal, require
-from .deps import Reader, StoreDep
+from .deps import DbDep, Reader
 from .idempotency import Idempotent, idempotent_for
 from .problems import responses
 
@@ -132,14 +132,14 @@ class Policy(BaseModel):
 # -- routes ------------------------------------------------------------------------------------
 @router.post("/orders", status_code=201, response_model=Order,
              responses={**WRITE, 200: {"description": "An identical replay: the order again"}})
-def place_order(body: OrderIn, store: StoreDep, who: OrderWriter, once: OrdersOnce):
+def place_order(body: OrderIn, db: DbDep, who: OrderWriter, once: OrdersOnce):
     """Source and allocate every line (201), or 409 `insufficient-stock` naming the lines
     that cannot be met, and nothing is held. The same order_id and payload again: 200 with
     the order; with another payload: 409 `idempotency-conflict`."""
     data = body.model_dump(exclude_none=True)
 
     def work() -> tuple[int, Any]:
-        placed = orders.place_order(store, data["order_id"], data["channel"], data["lines"],
+        placed = orders.place_order(db, data["order_id"], data["channel"], data["lines"],
                                     data["delivery"], actor=who.prefix)
         return (201 if placed.created else 200), placed.order
 
@@ -147,18 +147,18 @@ def place_order(body: OrderIn, store: StoreDep, who: OrderWriter, once: OrdersOn
 
 
 @router.get("/orders", response_model=OrderList, responses=responses(401, 403, 422))
-def list_orders(store: StoreDep, _: Reader,
+def list_orders(db: DbDep, _: Reader,
                 status: Annotated[str | None, Query(
                     description=f"open, or one of {', '.join(ORDER_STATUSES)}")] = None,
                 channel: Annotated[schemas.Code | None, Query()] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
     """Orders, newest first."""
-    return orders.list_orders(store, status=status, channel=channel, limit=limit)
+    return orders.list_orders(db, status=status, channel=channel, limit=limit)
 
 
 @router.get("/orders/{order_id}", response_model=Order, responses=READ)
-def get_order(order_id: schemas.Code, store: StoreDep, _: Reader) -> dict:
-    return orders.get_order(store, order_id)
+def get_order(order_id: schemas.Code, db: DbDep, _: Reader) -> dict:
+    return orders.get_order(db, order_id)
 
 
 Action = Literal["pick", "pack", "ship", "ready", "pickup", "short"]
@@ -167,37 +167,37 @@ Action = Literal["pick", "pack", "ship", "ready", "pickup", "short"]
 @router.post("/orders/{order_id}/fulfillments/{id}/{action}", response_model=Order,
              responses=WRITE)
 def fulfillment_action(order_id: schemas.Code, id: Annotated[int, Path(ge=1)], action: Action,
-                       store: StoreDep, who: Fulfiller, once: FulfillmentOnce,
+                       db: DbDep, who: Fulfiller, once: FulfillmentOnce,
                        body: Annotated[ActionIn | None, Body()] = None):
     """Move a fulfillment on (see its `allowed_actions`). A store key acts only at its own
     location (a transfer's `ready` and `pickup` happen at its destination). `short` takes
     the units found; the missing ones are re-sourced at once (see the order's history)."""
     found = body.found() if body is not None else None
-    return once.respond(lambda: (200, act(store, order_id, id, action, found=found,
+    return once.respond(lambda: (200, act(db, order_id, id, action, found=found,
                                           actor=who.prefix, authorize=who.at)))
 
 
 @router.post("/orders/{order_id}/cancel", response_model=Order, responses=WRITE)
-def cancel_order(order_id: schemas.Code, store: StoreDep, who: OrderWriter, once: OrdersOnce):
+def cancel_order(order_id: schemas.Code, db: DbDep, who: OrderWriter, once: OrdersOnce):
     """Cancel what is not yet shipped or picked up, and release the units it holds."""
-    return once.respond(lambda: (200, orders.cancel_order(store, order_id, actor=who.prefix)))
+    return once.respond(lambda: (200, orders.cancel_order(db, order_id, actor=who.prefix)))
 
 
 @router.get("/locations/{code}/work", response_model=Work, responses=READ)
-def location_work(code: schemas.Code, store: StoreDep, _: Reader) -> dict:
+def location_work(code: schemas.Code, db: DbDep, _: Reader) -> dict:
     """Open fulfillments at the location (to pick, pack, ship, make ready or hand over, and
     transfers on their way to it), oldest promise first."""
-    return orders.location_work(store, code)
+    return orders.location_work(db, code)
 
 
 @router.get("/channels/{code}/policy", response_model=Policy, responses=READ)
-def get_policy(code: schemas.Code, store: StoreDep, _: Reader) -> dict:
-    return orders_policy.get_policy(store, code)
+def get_policy(code: schemas.Code, db: DbDep, _: Reader) -> dict:
+    return orders_policy.get_policy(db, code)
 
 
 @router.put("/channels/{code}/policy", response_model=Policy, responses=WRITE)
-def put_policy(code: schemas.Code, store: StoreDep, _: NetworkWriter,
+def put_policy(code: schemas.Code, db: DbDep, _: NetworkWriter,
                body: Annotated[dict[str, Any], Body()]) -> dict:
     """Replace the channel's sourcing policy (admin keys). A problem names the offending
     field, e.g. `rate_table.bands[1].cost`; fields left out take their defaults."""
-    return orders_policy.set_policy(store, code, body)
+    return orders_policy.set_policy(db, code, body)

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from ..services.context import Store
+from ..store.database import Database
 from ..store.migrate import upgrade
 from . import retailer
 from .seed import Seeded, seed
@@ -19,19 +19,19 @@ err = Console(stderr=True)
 app = typer.Typer(help="omnistock demo.", no_args_is_help=False)
 
 
-def fresh_database(path: Path) -> Store:
+def fresh_database(path: Path) -> Database:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    store = Store.open(f"sqlite:///{path}")
-    upgrade(store.engine)
-    return store
+    db = Database.open(f"sqlite:///{path}")
+    upgrade(db.engine)
+    return db
 
 
-def make_keys(store: Store, location: str) -> tuple[str, str]:
+def make_keys(db: Database, location: str) -> tuple[str, str]:
     from ..services.keys import create_key
 
-    admin, _ = create_key(store, role="admin", name="demo admin")
-    associate, _ = create_key(store, role="store", location=location,
+    admin, _ = create_key(db, role="admin", name="demo admin")
+    associate, _ = create_key(db, role="store", location=location,
                               name=f"demo associate at {location}")
     return admin, associate
 
@@ -49,16 +49,16 @@ def demo(
 ) -> None:
     """Seed a believable retailer into a fresh SQLite file, then serve the API and the
     dashboard with simulated live traffic (Ctrl-C stops)."""
-    store = fresh_database(database.resolve())
+    db = fresh_database(database.resolve())
     err.print(f"[bold]{retailer.NAME}[/]: seeding {database} ...")
-    seeded = seed(store, items=items, days=days, progress=lambda m: err.print(f"  {m}"))
-    admin, associate = make_keys(store, seeded.network.associate_store)
+    seeded = seed(db, items=items, days=days, progress=lambda m: err.print(f"  {m}"))
+    admin, associate = make_keys(db, seeded.network.associate_store)
     describe(seeded)
     if seed_only:
         print(f"admin key: {admin}")
         print(f"store key ({seeded.network.associate_store}): {associate}")
         return
-    serve(store, seeded, host, port, admin, associate, rate=0 if no_traffic else rate)
+    serve(db, seeded, host, port, admin, associate, rate=0 if no_traffic else rate)
 
 
 def describe(seeded: Seeded) -> None:
@@ -67,18 +67,18 @@ def describe(seeded: Seeded) -> None:
               f"{seeded.movements:,} movements, in {seeded.seconds:.1f} s")
 
 
-def serve(store: Store, seeded: Seeded, host: str, port: int, admin: str, associate: str, *,
+def serve(db: Database, seeded: Seeded, host: str, port: int, admin: str, associate: str, *,
           rate: float) -> None:
     import uvicorn
 
     from ..api.app import create_app
     from .traffic import Traffic
 
-    app = create_app(store)
+    app = create_app(db)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            access_log=False))
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
-    traffic = Traffic(store, seeded.network, base, admin, rate=rate,
+    traffic = Traffic(db, seeded.network, base, admin, rate=rate,
                       ready=lambda: server.started) if rate > 0 else None
     code = seeded.network.associate_store
     pace = f"about {rate:g} events/s" if traffic else "off"
@@ -97,7 +97,7 @@ def serve(store: Store, seeded: Seeded, host: str, port: int, admin: str, associ
         if traffic:
             traffic.stop()
             traffic.join(5)
-        store.close()
+        db.close()
 
 
 def _report(traffic: object, every: float = 60.0) -> None:

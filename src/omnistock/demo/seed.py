@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from ..domain.catalog import Item
 from ..domain.movements import MovementRequest, MovementType
 from ..services import catalog
-from ..services.context import Store
 from ..services.movements import CountRequest, apply_batch, apply_counts
+from ..store.database import Database
 from . import retailer
 
 Key = tuple[str, str]  # (sku, location)
@@ -76,11 +76,12 @@ class Ledger:
     """Writes movements through the services and mirrors on_hand, to keep the story coherent
     (no sale from an empty shelf unless meant)."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
-        self.store = Store(store.engine, store.ids, clock)
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = Database(db.engine, db.ids, clock)
         self.clock = clock
         self.on_hand: dict[Key, int] = defaultdict(int)
         self.safety: dict[Key, int] = defaultdict(int)
+        self.counted_at: dict[Key, datetime] = {}
         self.count = 0
         self._ids = 0
 
@@ -105,25 +106,26 @@ class Ledger:
               chunk: int = 5000) -> None:
         self.clock.now = recorded_at
         for start in range(0, len(requests), chunk):
-            apply_batch(self.store, requests[start:start + chunk], with_ids=False)
+            apply_batch(self.db, requests[start:start + chunk], with_ids=False)
         self.count += len(requests)
 
     def counts(self, counted: list[tuple[str, str, int, datetime]], recorded_at: datetime,
                source: str = "rfid") -> None:
         self.clock.now = recorded_at
-        apply_counts(self.store, [CountRequest(sku=s, location=loc, counted_quantity=q,
+        apply_counts(self.db, [CountRequest(sku=s, location=loc, counted_quantity=q,
                                                counted_at=at, source=source,
                                                external_id=self.ref(source))
                                   for s, loc, q, at in counted])
-        for s, loc, q, _ in counted:
+        for s, loc, q, at in counted:
             self.on_hand[(s, loc)] = q
+            self.counted_at[(s, loc)] = max(at, self.counted_at.get((s, loc), at))
         self.count += len(counted)
 
     def sellable(self, key: Key) -> int:
         return self.on_hand[key] - self.safety[key]
 
 
-def seed(store: Store, *, items: int = 3000, days: int = 7, seed: int = 7,
+def seed(db: Database, *, items: int = 3000, days: int = 7, seed: int = 7,
          now: datetime | None = None, progress: Callable[[str], None] = lambda _: None
          ) -> Seeded:
     started = time.perf_counter()
@@ -131,17 +133,17 @@ def seed(store: Store, *, items: int = 3000, days: int = 7, seed: int = 7,
     now = now or datetime.now(UTC)
     products = retailer.catalogue(items, rng)
     progress(f"catalogue: {len(products)} items")
-    _create_items(store, [p.item for p in products], now)
+    _create_items(db, [p.item for p in products], now)
     locs = retailer.locations()
     for loc in locs:
-        catalog.create_location(store, loc)
+        catalog.create_location(db, loc)
     stores = [loc.code for loc in locs if loc.kind == "store"]
     shipping = [loc.code for loc in locs if loc.can_ship]
-    catalog.create_channel(store, "web", "Web shop", shipping)
-    catalog.create_channel(store, "app", "Mobile app", shipping)
-    catalog.create_channel(store, "pos", "Store tills", stores)
+    catalog.create_channel(db, "web", "Web shop", shipping)
+    catalog.create_channel(db, "app", "Mobile app", shipping)
+    catalog.create_channel(db, "pos", "Store tills", stores)
     network = _plan(products, locs, rng)
-    ledger = Ledger(store, Clock(now))
+    ledger = Ledger(db, Clock(now))
     start = datetime.combine((now - timedelta(days=days)).date(), datetime.min.time(), UTC)
     progress("opening stock")
     _opening_stock(ledger, network, products, rng, start + timedelta(hours=5))
@@ -154,9 +156,9 @@ def seed(store: Store, *, items: int = 3000, days: int = 7, seed: int = 7,
                   time.perf_counter() - started)
 
 
-def _create_items(store: Store, new: list[Item], now: datetime) -> None:
+def _create_items(db: Database, new: list[Item], now: datetime) -> None:
     """All items in one unit of work (3,000 separate transactions take seconds)."""
-    with store.uow() as uow:
+    with db.uow() as uow:
         for item in new:
             uow.catalog.add_item({**asdict(item.validated()), "created_at": now})
         uow.commit()
@@ -228,12 +230,15 @@ def _history_day(ledger: Ledger, network: Network, rng: random.Random, day: date
             for _ in range(_poisson(rng, SALES_PER_WINDOW * network.sizes[code])):
                 sku = network.pick(rng, code)
                 at = window + timedelta(seconds=rng.uniform(0, 899))
+                if at >= horizon:  # the history ends now: nothing sold in the future
+                    continue
                 if rng.random() < 0.03:
                     sales.append(ledger.move("return", sku, code, 1, at, "pos"))
                 elif ledger.sellable((sku, code)) > 0:
                     sales.append(ledger.move("sale", sku, code, 1, at, "pos"))
         if sales:
-            ledger.apply(sales, window + timedelta(seconds=900 + rng.lognormvariate(0.5, 0.8)))
+            ledger.apply(sales, min(now, window + timedelta(
+                seconds=900 + rng.lognormvariate(0.5, 0.8))))
     sweep = day + timedelta(hours=22)
     if sweep < horizon - timedelta(hours=2):
         _rfid_sweep(ledger, network, rng, sweep)
@@ -297,6 +302,8 @@ def _exceptions(ledger: Ledger, network: Network, rng: random.Random, now: datet
     sales = []
     for code in rng.sample(network.stores, 4):
         tail = network.ranged[code][len(network.ranged[code]) // 20:]  # not the best sellers
+        # A count taken after the sale would have seen it: the shelf would not read negative.
+        tail = [s for s in tail if ledger.counted_at.get((s, code), at) <= at] or tail
         sku = rng.choice([s for s in tail if ledger.safety[(s, code)] == 0] or tail)
         sales.append(ledger.move("sale", sku, code, ledger.on_hand[(sku, code)] + rng.randint(1, 3),
                                  at, "pos"))
@@ -305,9 +312,11 @@ def _exceptions(ledger: Ledger, network: Network, rng: random.Random, now: datet
     for sku in rng.sample(network.skus[:300], min(3, len(network.skus))):
         have = ledger.on_hand[(sku, network.dc)]
         counted.append((sku, network.dc, max(0, have - rng.randint(30, 60)), at))
-    store = rng.choice(network.stores)
-    sku = rng.choice(network.ranged[store][len(network.ranged[store]) // 20:])
-    counted.append((sku, store, ledger.on_hand[(sku, store)] + 26, at))
+    oversold = {(m.sku, m.location) for m in sales}
+    shop = rng.choice(network.stores)
+    sku = rng.choice([s for s in network.ranged[shop][len(network.ranged[shop]) // 20:]
+                      if (s, shop) not in oversold])  # a count would hide the oversold shelf
+    counted.append((sku, shop, ledger.on_hand[(sku, shop)] + 26, at))
     ledger.counts(counted, at + timedelta(minutes=12), source="erp")
 
 

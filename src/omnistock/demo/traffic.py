@@ -25,8 +25,8 @@ import httpx
 from ..domain.errors import DomainError
 from ..domain.movements import MovementRequest, MovementType
 from ..services.availability import availability
-from ..services.context import Store
 from ..services.movements import CountRequest, apply_count, apply_movement
+from ..store.database import Database
 from .seed import Network
 
 log = logging.getLogger("omnistock.demo")
@@ -47,11 +47,11 @@ class OpenFulfillment:
 
 
 class Traffic(threading.Thread):
-    def __init__(self, store: Store, network: Network, base_url: str, key: str, *,
+    def __init__(self, db: Database, network: Network, base_url: str, key: str, *,
                  rate: float = 4.0, seed: int = 11, ready: Callable[[], bool] = lambda: True
                  ) -> None:
         super().__init__(name="omnistock-demo-traffic", daemon=True)
-        self.store, self.network, self.rate = store, network, rate
+        self.db, self.network, self.rate = db, network, rate
         self.rng = random.Random(seed)
         self.stop_event = threading.Event()
         self.ready = ready
@@ -84,13 +84,13 @@ class Traffic(threading.Thread):
         return f"{prefix}-{int(time.time())}-{self.n}"
 
     def _position(self, sku: str, location: str) -> dict[str, Any] | None:
-        rows = availability(self.store, sku)["locations"]
+        rows = availability(self.db, sku)["locations"]
         return next((r for r in rows if r["location"] == location), None)
 
     def _move(self, type_: str, sku: str, location: str, quantity: int, source: str,
               lag: float, **kw: Any) -> None:
         at = datetime.now(UTC) - timedelta(seconds=lag)
-        apply_movement(self.store, MovementRequest(
+        apply_movement(self.db, MovementRequest(
             type=MovementType(type_), sku=sku, location=location, quantity=quantity,
             occurred_at=at, source=source, external_id=self._ref(source), **kw))
         self.done[type_] += 1
@@ -131,7 +131,7 @@ class Traffic(threading.Thread):
         if pos is None or pos["available"] + noise < 0:
             noise = 0
         counted = max(0, (pos["on_hand"] if pos else 0) + noise)
-        apply_count(self.store, CountRequest(
+        apply_count(self.db, CountRequest(
             sku=sku, location=code, counted_quantity=counted,
             counted_at=datetime.now(UTC) - timedelta(seconds=self.rng.uniform(30, 600)),
             source="rfid", external_id=self._ref("rfid")))
@@ -156,10 +156,10 @@ class Traffic(threading.Thread):
             return
         pickup = self.rng.random() < 0.4
         if pickup:
-            store = (self.network.associate_store if self.rng.random() < 0.35
+            shop = (self.network.associate_store if self.rng.random() < 0.35
                      else self.network.pick_store(self.rng))
-            delivery: dict[str, Any] = {"method": "pickup", "location": store}
-            pool = store
+            delivery: dict[str, Any] = {"method": "pickup", "location": shop}
+            pool = shop
         else:
             lat, lon = self.rng.choice(DESTINATIONS)
             delivery = {"method": "ship", "latitude": round(lat + self.rng.uniform(-.2, .2), 4),

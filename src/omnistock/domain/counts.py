@@ -36,9 +36,14 @@ def effective_deltas(
     raw: Mapping[str, int], occurred_at: datetime, mark: CountMark | None
 ) -> dict[str, int]:
     """The deltas a non-count movement makes, given the position's latest count."""
-    if mark is not None and mark.saw(occurred_at) and raw.get("on_hand"):
-        return {k: v for k, v in raw.items() if k != "on_hand"}
+    if mark is not None and mark.saw(occurred_at):
+        return seen_deltas(raw)
     return dict(raw)
+
+
+def seen_deltas(raw: Mapping[str, int]) -> dict[str, int]:
+    """What a movement that a count already saw still changes: every bucket but on_hand."""
+    return {k: v for k, v in raw.items() if k != "on_hand"}
 
 
 def count_delta(

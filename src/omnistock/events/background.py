@@ -15,7 +15,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 
-from ..services.context import Store
+from ..store.database import Database
 from .config import EventsConfig
 from .dispatcher import Dispatcher, Sink
 from .nats import NatsSink
@@ -23,17 +23,17 @@ from .sender import WebhookSender, WebhookSink
 from .wakeup import OutboxWakeup
 
 log = logging.getLogger(__name__)
-SinkFactory = Callable[[Store, EventsConfig], Sequence[Sink]]
+SinkFactory = Callable[[Database, EventsConfig], Sequence[Sink]]
 
 
-def default_sinks(store: Store, config: EventsConfig) -> list[Sink]:
-    return [NatsSink(store, config)] if config.nats_url else []
+def default_sinks(db: Database, config: EventsConfig) -> list[Sink]:
+    return [NatsSink(db, config)] if config.nats_url else []
 
 
 class Background:
-    def __init__(self, store: Store, config: EventsConfig,
+    def __init__(self, db: Database, config: EventsConfig,
                  sinks: SinkFactory = default_sinks) -> None:
-        self.store = store
+        self.db = db
         self.config = config
         self._sinks = sinks
         self._thread = threading.Thread(target=self._main, name="omnistock-events", daemon=True)
@@ -65,11 +65,11 @@ class Background:
         self._loop = asyncio.get_running_loop()
         self._stop = stop = asyncio.Event()
         wake = asyncio.Event()
-        self.sender = WebhookSender(self.store, self.config)
-        sinks = [*self._sinks(self.store, self.config),
-                 WebhookSink(self.store, self.sender.wake.set)]
-        self.dispatcher = Dispatcher(self.store, sinks, self.config)
-        unsubscribe = OutboxWakeup.of(self.store.engine).subscribe_event(wake)
+        self.sender = WebhookSender(self.db, self.config)
+        sinks = [*self._sinks(self.db, self.config),
+                 WebhookSink(self.db, self.sender.wake.set)]
+        self.dispatcher = Dispatcher(self.db, sinks, self.config)
+        unsubscribe = OutboxWakeup.of(self.db.engine).subscribe_event(wake)
         self.ready.set()
         try:
             await asyncio.gather(self.dispatcher.run(stop, wake), self.sender.run(stop))
@@ -82,16 +82,16 @@ class Background:
                     log.exception("closing the %s sink failed", sink.name)
 
 
-async def background_task(store: Store, stop: asyncio.Event) -> None:
+async def background_task(db: Database, stop: asyncio.Event) -> None:
     """The same, as a task of the API's lifespan (`async def task(store, stop)`)."""
-    background = await asyncio.to_thread(start_background, store)
+    background = await asyncio.to_thread(start_background, db)
     try:
         await stop.wait()
     finally:
         await asyncio.to_thread(background.stop)
 
 
-def start_background(store: Store, config: EventsConfig | None = None, *,
+def start_background(db: Database, config: EventsConfig | None = None, *,
                      sinks: SinkFactory = default_sinks) -> Background:
     """Start the dispatcher and the webhook sender; call `.stop()` on shutdown."""
-    return Background(store, config or EventsConfig.from_env(), sinks).start()
+    return Background(db, config or EventsConfig.from_env(), sinks).start()

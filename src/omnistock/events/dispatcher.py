@@ -25,7 +25,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from ..services.context import Store
+from ..store.database import Database
 from .cloudevents import Event
 from .config import EventsConfig
 from .lease import Lease
@@ -45,12 +45,12 @@ class Sink(Protocol):
 
 
 class Dispatcher:
-    def __init__(self, store: Store, sinks: Sequence[Sink], config: EventsConfig,
+    def __init__(self, db: Database, sinks: Sequence[Sink], config: EventsConfig,
                  lease: Lease | None = None) -> None:
-        self.store = store
+        self.db = db
         self.sinks = list(sinks)
         self.config = config
-        self.lease = lease or Lease(store, LEASE, config.lease_ttl)
+        self.lease = lease or Lease(db, LEASE, config.lease_ttl)
 
     async def dispatch_once(self) -> int:
         """Publish one batch if this process holds the lease; return how many rows."""
@@ -67,13 +67,13 @@ class Dispatcher:
         return len(events)
 
     def _unpublished(self) -> list[Event]:
-        with self.store.uow(readonly=True) as uow:
+        with self.db.uow(readonly=True) as uow:
             rows = uow.outbox.unpublished(self.config.batch_size)
         return [Event.from_row(r, self.config) for r in rows]
 
     def _mark_published(self, ids: list[int]) -> None:
-        with self.store.uow() as uow:
-            uow.outbox.mark_published(ids, self.store.clock())
+        with self.db.uow() as uow:
+            uow.outbox.mark_published(ids, self.db.clock())
             uow.commit()
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:

@@ -19,7 +19,7 @@ from datetime import timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..services.context import Store
+from ..store.database import Database
 from .tables import event_leases
 
 
@@ -28,8 +28,8 @@ def holder_id() -> str:
 
 
 class Lease:
-    def __init__(self, store: Store, name: str, ttl: float, holder: str | None = None) -> None:
-        self.store = store
+    def __init__(self, db: Database, name: str, ttl: float, holder: str | None = None) -> None:
+        self.db = db
         self.name = name
         self.ttl = ttl
         self.holder = holder or holder_id()
@@ -51,10 +51,10 @@ class Lease:
         return False
 
     def _try_acquire(self) -> bool:
-        now = self.store.clock()
+        now = self.db.clock()
         until = now + timedelta(seconds=self.ttl)
         t = event_leases.c
-        with self.store.uow() as uow:
+        with self.db.uow() as uow:
             taken = uow.conn.execute(
                 update(event_leases)
                 .where(t.name == self.name, or_(t.holder == self.holder, t.expires_at < now))
@@ -74,8 +74,8 @@ class Lease:
             return
         self._renewed = None
         t = event_leases.c
-        with self.store.uow() as uow:
+        with self.db.uow() as uow:
             uow.conn.execute(update(event_leases)
                              .where(t.name == self.name, t.holder == self.holder)
-                             .values(expires_at=self.store.clock() - timedelta(seconds=1)))
+                             .values(expires_at=self.db.clock() - timedelta(seconds=1)))
             uow.commit()

@@ -20,7 +20,7 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
-from ..services.context import Store
+from ..store.database import Database
 from .cloudevents import CONTENT_TYPE, Event
 from .config import EventsConfig
 from .metrics import observe
@@ -31,10 +31,10 @@ log = logging.getLogger(__name__)
 class NatsSink:
     name = "nats"
 
-    def __init__(self, store: Store, config: EventsConfig) -> None:
+    def __init__(self, db: Database, config: EventsConfig) -> None:
         assert config.nats_url, "NatsSink needs OMNISTOCK_NATS_URL"
         self.url: str = config.nats_url
-        self.store = store
+        self.db = db
         self.config = config
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
@@ -65,7 +65,7 @@ class NatsSink:
             for ack in acks:
                 ack.cancel()  # frees the client's slots for pending acks
             raise
-        observe(self.name, ((e.occurred_at, e.created_at) for e in events), self.store.clock())
+        observe(self.name, ((e.occurred_at, e.created_at) for e in events), self.db.clock())
 
     async def close(self) -> None:
         nc, self._nc, self._js = self._nc, None, None

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
-from ..services.context import Store
+from ..store.database import Database
 from . import webhooks as service
 from .config import EventsConfig
 from .schemas import DeliveryList, DeliveryOut, WebhookIn, WebhookList, WebhookOut
@@ -24,8 +24,8 @@ from .tail import tail_for
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
-def current_store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+def current_db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
 
 
 @cache
@@ -37,7 +37,7 @@ def current_config(request: Request) -> EventsConfig:
     return getattr(request.app.state, "events_config", None) or _env_config()
 
 
-StoreDep = Annotated[Store, Depends(current_store)]
+DbDep = Annotated[Database, Depends(current_db)]
 ConfigDep = Annotated[EventsConfig, Depends(current_config)]
 stream_router = APIRouter(tags=["events"])
 webhooks_router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -48,7 +48,7 @@ webhooks_router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
     responses={200: {"content": {"text/event-stream": {}},
                      "description": "id: outbox id, event: type, data: CloudEvent JSON"},
                422: {"description": "bad filter or resume point", **PROBLEM}})
-async def events(store: StoreDep, config: ConfigDep,
+async def events(db: DbDep, config: ConfigDep,
                  after: Annotated[int | None, Query(ge=0)] = None,
                  types: Annotated[str | None, Query(max_length=1000)] = None,
                  sku: Annotated[str | None, Query(max_length=64)] = None,
@@ -56,19 +56,19 @@ async def events(store: StoreDep, config: ConfigDep,
                  ) -> EventSourceResponse:
     accept = Filter.parse(types, sku)
     last = resume_point(last_event_id, after)
-    return EventSourceResponse(stream(tail_for(store, config), last, accept),
+    return EventSourceResponse(stream(tail_for(db, config), last, accept),
                                ping=config.heartbeat, sep="\n")
 
 
 @webhooks_router.post("", status_code=201, response_model=WebhookOut,
                       responses={422: {"description": "invalid url, events or secret", **PROBLEM}})
-def create_webhook(body: WebhookIn, store: StoreDep) -> dict:
-    return service.create_webhook(store, url=body.url, events=body.events, secret=body.secret)
+def create_webhook(body: WebhookIn, db: DbDep) -> dict:
+    return service.create_webhook(db, url=body.url, events=body.events, secret=body.secret)
 
 
 @webhooks_router.get("", response_model=WebhookList)
-def list_webhooks(store: StoreDep) -> dict:
-    return {"webhooks": service.list_webhooks(store)}
+def list_webhooks(db: DbDep) -> dict:
+    return {"webhooks": service.list_webhooks(db)}
 
 
 def _page(rows: list[dict], limit: int) -> dict:
@@ -77,36 +77,36 @@ def _page(rows: list[dict], limit: int) -> dict:
 
 @webhooks_router.get("/deliveries", response_model=DeliveryList,
                      responses={422: {"description": "unknown status", **PROBLEM}})
-def list_deliveries(store: StoreDep, status: str | None = None,
+def list_deliveries(db: DbDep, status: str | None = None,
                     after: Annotated[int, Query(ge=0)] = 0,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
-    return _page(service.list_deliveries(store, status=status, after=after, limit=limit), limit)
+    return _page(service.list_deliveries(db, status=status, after=after, limit=limit), limit)
 
 
 @webhooks_router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut,
                       responses={404: PROBLEM, 409: {"description": "not parked", **PROBLEM}})
-def retry_delivery(delivery_id: int, store: StoreDep) -> dict:
-    return service.retry_delivery(store, delivery_id)
+def retry_delivery(delivery_id: int, db: DbDep) -> dict:
+    return service.retry_delivery(db, delivery_id)
 
 
 @webhooks_router.get("/{webhook_id}", response_model=WebhookOut, responses={404: PROBLEM})
-def get_webhook(webhook_id: str, store: StoreDep) -> dict:
-    return service.get_webhook(store, webhook_id)
+def get_webhook(webhook_id: str, db: DbDep) -> dict:
+    return service.get_webhook(db, webhook_id)
 
 
 @webhooks_router.delete("/{webhook_id}", status_code=204, response_class=Response,
                         responses={404: PROBLEM})
-def delete_webhook(webhook_id: str, store: StoreDep) -> Response:
-    service.delete_webhook(store, webhook_id)
+def delete_webhook(webhook_id: str, db: DbDep) -> Response:
+    service.delete_webhook(db, webhook_id)
     return Response(status_code=204)
 
 
 @webhooks_router.get("/{webhook_id}/deliveries", response_model=DeliveryList,
                      responses={404: PROBLEM})
-def webhook_deliveries(webhook_id: str, store: StoreDep, status: str | None = None,
+def webhook_deliveries(webhook_id: str, db: DbDep, status: str | None = None,
                        after: Annotated[int, Query(ge=0)] = 0,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
-    rows = service.list_deliveries(store, webhook_id=webhook_id, status=status, after=after,
+    rows = service.list_deliveries(db, webhook_id=webhook_id, status=status, after=after,
                                    limit=limit)
     return _page(rows, limit)
 

@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import httpx
 
-from ..services.context import Store
+from ..store.database import Database
 from . import deliveries
 from .cloudevents import CONTENT_TYPE, Event
 from .config import EventsConfig
@@ -35,8 +35,8 @@ class WebhookSink:
 
     name = "webhook"
 
-    def __init__(self, store: Store, on_created: Callable[[], None] = lambda: None) -> None:
-        self.store = store
+    def __init__(self, db: Database, on_created: Callable[[], None] = lambda: None) -> None:
+        self.db = db
         self.on_created = on_created
 
     async def publish(self, events: Sequence[Event]) -> None:
@@ -44,8 +44,8 @@ class WebhookSink:
             self.on_created()
 
     def _create(self, events: Sequence[Event]) -> int:
-        with self.store.uow() as uow:
-            n = deliveries.create_for(uow.conn, events, self.store.clock())
+        with self.db.uow() as uow:
+            n = deliveries.create_for(uow.conn, events, self.db.clock())
             uow.commit()
         return n
 
@@ -54,9 +54,9 @@ class WebhookSink:
 
 
 class WebhookSender:
-    def __init__(self, store: Store, config: EventsConfig,
+    def __init__(self, db: Database, config: EventsConfig,
                  client: httpx.AsyncClient | None = None) -> None:
-        self.store = store
+        self.db = db
         self.config = config
         self.client = client or httpx.AsyncClient(
             timeout=config.webhook_timeout, follow_redirects=False,
@@ -98,12 +98,12 @@ class WebhookSender:
         task.add_done_callback(done)
 
     def _claim(self, limit: int) -> list[Job]:
-        now = self.store.clock()
-        with self.store.uow(readonly=True) as uow:
+        now = self.db.clock()
+        with self.db.uow(readonly=True) as uow:
             if not deliveries.any_due(uow.conn, now):
                 return []
         until = now + timedelta(seconds=self.config.webhook_timeout + 30)
-        with self.store.uow() as uow:
+        with self.db.uow() as uow:
             jobs = deliveries.claim(uow.conn, now, until, limit, self.config)
             uow.commit()
         return jobs
@@ -120,14 +120,14 @@ class WebhookSender:
         WEBHOOK_ATTEMPTS.labels("failed" if status is Status.PENDING else status.value).inc()
         if status is Status.DELIVERED:
             observe("webhook", [(job.event.occurred_at, job.event.created_at)],
-                    self.store.clock())
+                    self.db.clock())
         elif status is Status.PARKED:
             log.warning("webhook delivery %s parked after %d attempts: %s", job.delivery_id,
                         job.attempts + 1, error)
         return status
 
     async def _post(self, job: Job) -> tuple[int | None, str | None]:
-        timestamp = int(self.store.clock().timestamp())
+        timestamp = int(self.db.clock().timestamp())
         headers = {"Content-Type": CONTENT_TYPE, "X-Omnistock-Event-Id": str(job.event.id),
                    "X-Omnistock-Delivery-Id": str(job.delivery_id),
                    "X-Omnistock-Timestamp": str(timestamp),
@@ -141,8 +141,8 @@ class WebhookSender:
         return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
 
     def _resolve(self, job: Job, status_code: int | None, error: str | None) -> Status:
-        with self.store.uow() as uow:
-            status = deliveries.resolve(uow.conn, job, self.store.clock(), self.config,
+        with self.db.uow() as uow:
+            status = deliveries.resolve(uow.conn, job, self.db.clock(), self.config,
                                         status_code=status_code, error=error)
             uow.commit()
         return status

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text
 
-from ..services.context import Store
+from ..store.database import Database
 from ..store.tables import outbox
 from .cloudevents import Event
 from .config import EventsConfig
@@ -38,18 +38,18 @@ _tails: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Engine, Outbox
     weakref.WeakKeyDictionary()
 
 
-def tail_for(store: Store, config: EventsConfig) -> OutboxTail:
+def tail_for(db: Database, config: EventsConfig) -> OutboxTail:
     by_engine = _tails.setdefault(asyncio.get_running_loop(), {})
-    if store.engine not in by_engine:
-        by_engine[store.engine] = OutboxTail(store, config)
-    return by_engine[store.engine]
+    if db.engine not in by_engine:
+        by_engine[db.engine] = OutboxTail(db, config)
+    return by_engine[db.engine]
 
 
 class OutboxTail:
-    def __init__(self, store: Store, config: EventsConfig) -> None:
-        self.store = store
+    def __init__(self, db: Database, config: EventsConfig) -> None:
+        self.db = db
         self.config = config
-        self.in_order = store.engine.dialect.name != "postgresql"
+        self.in_order = db.engine.dialect.name != "postgresql"
         self.hw = HighWater(0, in_order=self.in_order, timeout=config.gap_timeout)
         self.ring: deque[Event] = deque(maxlen=RING)
         self.floor = 0  # the ring holds every settled event with floor < id <= cursor
@@ -90,7 +90,7 @@ class OutboxTail:
 
     async def _run(self) -> None:
         wake = asyncio.Event()
-        unsubscribe = OutboxWakeup.of(self.store.engine).subscribe_event(wake)
+        unsubscribe = OutboxWakeup.of(self.db.engine).subscribe_event(wake)
         failures = 0
         try:
             while self._subscribers > 0:
@@ -120,25 +120,25 @@ class OutboxTail:
             self.ring.extend(events)
             if len(self.ring) == self.ring.maxlen:
                 self.floor = self.ring[0].id - 1
-            observe("sse", ((e.occurred_at, e.created_at) for e in events), self.store.clock())
+            observe("sse", ((e.occurred_at, e.created_at) for e in events), self.db.clock())
             self.changed.set()
             self.changed = asyncio.Event()
         return len(rows) == self.config.batch_size and bool(released)
 
     def _head(self) -> int:
-        with self.store.uow(readonly=True) as uow:
+        with self.db.uow(readonly=True) as uow:
             return int(uow.conn.execute(select(func.coalesce(func.max(outbox.c.id), 0)))
                        .scalar_one())
 
     def _read(self, token: str | None) -> tuple[bool, list[dict[str, Any]], str | None]:
-        with self.store.uow(readonly=True) as uow:
+        with self.db.uow(readonly=True) as uow:
             settled = token is not None and bool(uow.conn.execute(_SETTLED, {"s": token}).scalar())
             rows = _rows(uow.conn, self.hw.cursor, None, self.config.batch_size)
             snapshot = None if self.in_order else uow.conn.execute(_SNAPSHOT).scalar()
         return settled, rows, snapshot
 
     def _read_range(self, after: int, upto: int) -> list[Event]:
-        with self.store.uow(readonly=True) as uow:
+        with self.db.uow(readonly=True) as uow:
             rows = _rows(uow.conn, after, upto, self.config.batch_size)
         return [Event.from_row(r, self.config) for r in rows]
 

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, insert, select, update
 
 from ..domain.errors import InvalidInput, InvalidState, NotFound
-from ..services.context import Store, iso
+from ..services.context import iso
+from ..store.database import Database
 from .cloudevents import validate_patterns
 from .deliveries import Status
 from .tables import webhook_deliveries as d
@@ -47,14 +48,14 @@ def _validate(url: Any, events: Any, secret: Any) -> list[str]:
     return validate_patterns(events, "events")
 
 
-def create_webhook(store: Store, *, url: str, events: list[str], secret: str) -> dict[str, Any]:
+def create_webhook(db: Database, *, url: str, events: list[str], secret: str) -> dict[str, Any]:
     patterns = _validate(url, events, secret)
     row: dict[str, Any] = {"id": str(uuid.uuid4()), "url": url, "events": patterns,
-                           "secret": secret, "created_at": store.clock()}
-    with store.uow() as uow:
+                           "secret": secret, "created_at": db.clock()}
+    with db.uow() as uow:
         uow.conn.execute(insert(w).values(**row))
         uow.commit()
-    return get_webhook(store, row["id"])
+    return get_webhook(db, row["id"])
 
 
 def _live(conn: Connection, webhook_id: str) -> Any:
@@ -64,30 +65,30 @@ def _live(conn: Connection, webhook_id: str) -> Any:
     return row
 
 
-def get_webhook(store: Store, webhook_id: str) -> dict[str, Any]:
-    with store.uow(readonly=True) as uow:
+def get_webhook(db: Database, webhook_id: str) -> dict[str, Any]:
+    with db.uow(readonly=True) as uow:
         return webhook_view(_live(uow.conn, webhook_id))
 
 
-def list_webhooks(store: Store) -> list[dict[str, Any]]:
-    with store.uow(readonly=True) as uow:
+def list_webhooks(db: Database) -> list[dict[str, Any]]:
+    with db.uow(readonly=True) as uow:
         rows = uow.conn.execute(select(w).where(w.c.deleted_at.is_(None))
                                 .order_by(w.c.created_at, w.c.id)).all()
     return [webhook_view(r) for r in rows]
 
 
-def delete_webhook(store: Store, webhook_id: str) -> None:
+def delete_webhook(db: Database, webhook_id: str) -> None:
     """Stop sending: the webhook goes, its pending deliveries are cancelled, history stays."""
-    with store.uow() as uow:
+    with db.uow() as uow:
         _live(uow.conn, webhook_id)
-        uow.conn.execute(update(w).where(w.c.id == webhook_id).values(deleted_at=store.clock()))
+        uow.conn.execute(update(w).where(w.c.id == webhook_id).values(deleted_at=db.clock()))
         uow.conn.execute(update(d).where(d.c.webhook_id == webhook_id,
                                          d.c.status == Status.PENDING.value)
                          .values(status=Status.CANCELLED.value))
         uow.commit()
 
 
-def list_deliveries(store: Store, *, webhook_id: str | None = None, status: str | None = None,
+def list_deliveries(db: Database, *, webhook_id: str | None = None, status: str | None = None,
                     after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
     """Oldest first; page with `after` = the last id seen."""
     if status is not None and status not in set(Status):
@@ -97,16 +98,16 @@ def list_deliveries(store: Store, *, webhook_id: str | None = None, status: str 
     q = select(d).where(d.c.id > after).order_by(d.c.id).limit(limit)
     if status is not None:
         q = q.where(d.c.status == status)
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         if webhook_id is not None:
             _live(uow.conn, webhook_id)
             q = q.where(d.c.webhook_id == webhook_id)
         return [delivery_view(r) for r in uow.conn.execute(q).all()]
 
 
-def retry_delivery(store: Store, delivery_id: int) -> dict[str, Any]:
+def retry_delivery(db: Database, delivery_id: int) -> dict[str, Any]:
     """Send a parked (or delivered) delivery again now, with a fresh set of attempts."""
-    with store.uow() as uow:
+    with db.uow() as uow:
         row = uow.conn.execute(select(d).where(d.c.id == delivery_id)).first()
         if row is None:
             raise NotFound(f"no delivery {delivery_id}", field="id")
@@ -115,7 +116,7 @@ def retry_delivery(store: Store, delivery_id: int) -> dict[str, Any]:
                                delivery_status=row.status)
         _live(uow.conn, row.webhook_id)
         uow.conn.execute(update(d).where(d.c.id == delivery_id).values(
-            status=Status.PENDING.value, attempts=0, next_attempt_at=store.clock()))
+            status=Status.PENDING.value, attempts=0, next_attempt_at=db.clock()))
         row = uow.conn.execute(select(d).where(d.c.id == delivery_id)).one()
         uow.commit()
     return delivery_view(row)

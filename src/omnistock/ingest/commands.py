@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..services.context import Store
 from ..services.feeds import PARSERS, ImportSummary, import_file, list_quarantine, retry_quarantine
 from ..services.mappings import add_mapping, list_mappings, remove_mapping
+from ..store.database import Database
 
 out = Console()
 err = Console(stderr=True)
@@ -59,7 +59,7 @@ def import_command(
     if format not in PARSERS:
         err.print(f"[red]format must be one of {', '.join(PARSERS)}[/]")
         raise typer.Exit(2)
-    store = Store.open(database_url)
+    db = Database.open(database_url)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                TextColumn("{task.fields[status]}"), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=False,
@@ -71,7 +71,7 @@ def import_command(
             progress.update(task, status=f"{s.read:,} read, {s.applied:,} applied")
 
         reader = _CountingReader(fh, lambda n: progress.advance(task, n))
-        summary = import_file(store, format, reader, source=source,  # type: ignore[arg-type]
+        summary = import_file(db, format, reader, source=source,  # type: ignore[arg-type]
                               batch_size=batch_size, on_batch=on_batch)
     if as_json:
         out.print_json(json.dumps(summary.as_dict()))
@@ -113,7 +113,7 @@ def mappings_add(source: str, kind: str = typer.Argument(..., help="item or loca
                  code: str = typer.Argument(..., help="the source's own code"),
                  target: str = typer.Argument(..., help="our sku or location code"),
                  database_url: str | None = DbOption) -> None:
-    add_mapping(Store.open(database_url), source=source, kind=kind, code=code, target=target)
+    add_mapping(Database.open(database_url), source=source, kind=kind, code=code, target=target)
     err.print(f"{source}: {kind} {code!r} -> {target}")
 
 
@@ -123,7 +123,7 @@ def mappings_list(source: str | None = typer.Option(None),
     table = Table()
     for col in ("source", "kind", "code", "target"):
         table.add_column(col)
-    for m in list_mappings(Store.open(database_url), source):
+    for m in list_mappings(Database.open(database_url), source):
         table.add_row(m["source"], m["kind"], m["code"], m["target"])
     out.print(table)
 
@@ -131,7 +131,7 @@ def mappings_list(source: str | None = typer.Option(None),
 @mappings_app.command("remove")
 def mappings_remove(source: str, kind: str, code: str,
                     database_url: str | None = DbOption) -> None:
-    remove_mapping(Store.open(database_url), source=source, kind=kind, code=code)
+    remove_mapping(Database.open(database_url), source=source, kind=kind, code=code)
 
 
 @quarantine_app.command("list")
@@ -140,7 +140,7 @@ def quarantine_list(source: str | None = typer.Option(None),
     table = Table()
     for col in ("id", "source", "position", "reason", "retryable"):
         table.add_column(col)
-    for q in list_quarantine(Store.open(database_url), source):
+    for q in list_quarantine(Database.open(database_url), source):
         table.add_row(str(q["id"]), q["source"], q["position"], q["reason"],
                       "yes" if q["retryable"] else "no")
     out.print(table)
@@ -150,4 +150,4 @@ def quarantine_list(source: str | None = typer.Option(None),
 def quarantine_retry(source: str | None = typer.Option(None),
                      database_url: str | None = DbOption) -> None:
     """Apply again the quarantined records that parsed (e.g. after adding a mapping)."""
-    _print_summary(retry_quarantine(Store.open(database_url), source))
+    _print_summary(retry_quarantine(Database.open(database_url), source))

@@ -97,12 +97,12 @@ def _movement(line: Line, fields: Mapping[str, object]) -> FeedRecord:
     transaction_id = required_text(fields.get("transaction_id"), "transaction_id")
     line_no = required_text(fields.get("line"), "line")
     occurred_at = parse_timestamp(fields.get("occurred_at"), "occurred_at")
-    store = required_text(fields.get("store"), "store")
+    shop = required_text(fields.get("store"), "store")
     sku = fields.get("sku")
     if sku is not None and not isinstance(sku, str):  # a number would lose leading zeros
         raise InvalidInput(f"sku must be a string, got {sku!r}", field="sku")
     item_code, item_scheme = item_identity(required_text(sku, "sku"))
-    location_code, location_scheme = location_identity(store, "source")
+    location_code, location_scheme = location_identity(shop, "source")
     quantity = parse_count(fields.get("quantity"), "quantity", allow_zero=False)
     return FeedRecord(
         position=line.position, kind="movement", type=_type(fields.get("type")),

@@ -6,15 +6,15 @@ from datetime import timedelta
 from typing import Any
 
 from ..domain.buckets import BUCKETS, available
-from .context import Store
+from ..store.database import Database
 
 
-def availability(store: Store, sku: str, channel: str | None = None,
+def availability(db: Database, sku: str, channel: str | None = None,
                  horizon_days: int | None = None) -> dict[str, Any]:
     """Buckets of `sku` at each location. Holds past their expiry count as released even
     before the sweeper returns them, so a lapsed cart never hides stock."""
-    with store.uow(readonly=True) as uow:
-        now = store.clock()
+    with db.uow(readonly=True) as uow:
+        now = db.clock()
         item_id = uow.catalog.item_id(sku)
         scope = None
         if channel:  # NotFound (404) for an unknown channel

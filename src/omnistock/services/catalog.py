@@ -6,37 +6,38 @@ from dataclasses import asdict
 from typing import Any
 
 from ..domain.catalog import Item, Location, validate_channel_code
-from .context import Store, iso
+from ..store.database import Database
+from .context import iso
 
 
-def create_item(store: Store, item: Item) -> dict[str, Any]:
+def create_item(db: Database, item: Item) -> dict[str, Any]:
     item = item.validated()
-    with store.uow() as uow:
-        uow.catalog.add_item({**asdict(item), "created_at": store.clock()})
+    with db.uow() as uow:
+        uow.catalog.add_item({**asdict(item), "created_at": db.clock()})
         uow.commit()
-    return get_item(store, item.sku)
+    return get_item(db, item.sku)
 
 
-def get_item(store: Store, sku: str) -> dict[str, Any]:
-    with store.uow(readonly=True) as uow:
+def get_item(db: Database, sku: str) -> dict[str, Any]:
+    with db.uow(readonly=True) as uow:
         row = uow.catalog.item(sku)
     return {"sku": row["sku"], "name": row["name"], "gtin": row["gtin"],
             "unit_cost": float(row["unit_cost"]) if row["unit_cost"] is not None else None,
             "created_at": iso(row["created_at"])}
 
 
-def search_items(store: Store, query: str, limit: int = 20) -> list[dict[str, Any]]:
-    with store.uow(readonly=True) as uow:
+def search_items(db: Database, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    with db.uow(readonly=True) as uow:
         rows = uow.catalog.search_items(query, limit)
     return [{"sku": r["sku"], "name": r["name"], "gtin": r["gtin"]} for r in rows]
 
 
-def create_location(store: Store, location: Location) -> dict[str, Any]:
+def create_location(db: Database, location: Location) -> dict[str, Any]:
     location = location.validated()
-    with store.uow() as uow:
-        uow.catalog.add_location({**asdict(location), "created_at": store.clock()})
+    with db.uow() as uow:
+        uow.catalog.add_location({**asdict(location), "created_at": db.clock()})
         uow.commit()
-    return get_location(store, location.code)
+    return get_location(db, location.code)
 
 
 def location_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -45,27 +46,27 @@ def location_view(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in keys}
 
 
-def get_location(store: Store, code: str) -> dict[str, Any]:
-    with store.uow(readonly=True) as uow:
+def get_location(db: Database, code: str) -> dict[str, Any]:
+    with db.uow(readonly=True) as uow:
         return location_view(uow.catalog.location(code))
 
 
-def list_locations(store: Store) -> list[dict[str, Any]]:
-    with store.uow(readonly=True) as uow:
+def list_locations(db: Database) -> list[dict[str, Any]]:
+    with db.uow(readonly=True) as uow:
         return [location_view(r) for r in uow.catalog.list_locations()]
 
 
-def create_channel(store: Store, code: str, name: str, location_codes: list[str],
+def create_channel(db: Database, code: str, name: str, location_codes: list[str],
                    policy: dict[str, Any] | None = None) -> dict[str, Any]:
     validate_channel_code(code)
-    with store.uow() as uow:
+    with db.uow() as uow:
         uow.catalog.add_channel({"code": code, "name": name, "policy": policy or {},
-                                 "created_at": store.clock()}, sorted(set(location_codes)))
+                                 "created_at": db.clock()}, sorted(set(location_codes)))
         uow.commit()
-    return get_channel(store, code)
+    return get_channel(db, code)
 
 
-def get_channel(store: Store, code: str) -> dict[str, Any]:
-    with store.uow(readonly=True) as uow:
+def get_channel(db: Database, code: str) -> dict[str, Any]:
+    with db.uow(readonly=True) as uow:
         row = uow.catalog.channel(code)
     return {"code": row["code"], "name": row["name"], "locations": row["locations"]}

@@ -19,7 +19,8 @@ from ..ingest.epcis import parse_epcis
 from ..ingest.pos import parse_pos
 from ..ingest.records import FeedRecord, Rejected
 from ..ingest.snapshot import parse_snapshot
-from .context import Store, iso
+from ..store.database import Database
+from .context import iso
 from .movements import Applied, CountRequest, apply_batch, apply_counts, apply_movement
 
 PARSERS: dict[str, Callable[[BinaryIO], Iterable[FeedRecord | Rejected]]] = {
@@ -92,8 +93,8 @@ class Resolver:
     """Turns a source's item and location codes into ours: the source's own mappings first,
     then GTIN / GLN, then our own sku and location codes."""
 
-    def __init__(self, store: Store, source: str) -> None:
-        with store.uow(readonly=True) as uow:
+    def __init__(self, db: Database, source: str) -> None:
+        with db.uow(readonly=True) as uow:
             maps = uow.feeds.mappings(source)
             self.gtins = uow.feeds.by_gtin()
             self.glns = uow.feeds.by_gln()
@@ -121,37 +122,37 @@ class Resolver:
         return found
 
 
-def import_file(store: Store, fmt: str, fileobj: BinaryIO, *, source: str | None = None,
+def import_file(db: Database, fmt: str, fileobj: BinaryIO, *, source: str | None = None,
                 batch_size: int = 1000,
                 on_batch: Callable[[ImportSummary], None] | None = None) -> ImportSummary:
     if fmt not in PARSERS:
         raise DomainError(f"format must be one of {', '.join(PARSERS)}", field="format")
-    return import_records(store, PARSERS[fmt](fileobj), source=source or fmt, fmt=fmt,
+    return import_records(db, PARSERS[fmt](fileobj), source=source or fmt, fmt=fmt,
                           batch_size=batch_size, on_batch=on_batch)
 
 
-def import_records(store: Store, records: Iterable[FeedRecord | Rejected], *, source: str,
+def import_records(db: Database, records: Iterable[FeedRecord | Rejected], *, source: str,
                    fmt: str, batch_size: int = 1000,
                    on_batch: Callable[[ImportSummary], None] | None = None) -> ImportSummary:
     """Stream `records` into the ledger, `batch_size` per transaction, in constant memory."""
     summary = ImportSummary(source, fmt)
-    resolver = Resolver(store, source)
+    resolver = Resolver(db, source)
     chunk: list[FeedRecord | Rejected] = []
     for record in records:
         chunk.append(record)
         if len(chunk) >= batch_size:
-            _apply_chunk(store, resolver, chunk, summary)
+            _apply_chunk(db, resolver, chunk, summary)
             chunk = []
             if on_batch:
                 on_batch(summary)
     if chunk:
-        _apply_chunk(store, resolver, chunk, summary)
+        _apply_chunk(db, resolver, chunk, summary)
     if on_batch:
         on_batch(summary)
     return summary
 
 
-def _apply_chunk(store: Store, resolver: Resolver, chunk: list[FeedRecord | Rejected],
+def _apply_chunk(db: Database, resolver: Resolver, chunk: list[FeedRecord | Rejected],
                  summary: ImportSummary) -> None:
     summary.read += len(chunk)
     held: list[dict[str, Any]] = []
@@ -173,20 +174,20 @@ def _apply_chunk(store: Store, resolver: Resolver, chunk: list[FeedRecord | Reje
             assert r.type is not None
             moves.append((r, MovementRequest(r.type, sku, location, r.quantity, r.occurred_at,
                                              summary.source, r.external_id)))
-    held += _apply_all(store, moves, summary, lambda reqs: apply_batch(store, reqs,
+    held += _apply_all(db, moves, summary, lambda reqs: apply_batch(db, reqs,
                                                                        with_ids=False),
-                       lambda req: apply_movement(store, req), [])
+                       lambda req: apply_movement(db, req), [])
     moved: list[dict[str, Any]] = []
-    held += _apply_all(store, counts, summary, lambda reqs: apply_counts(store, reqs),
-                       lambda req: apply_counts(store, [req])[0], moved)
-    summary.add_variance(_valued(store, moved))
+    held += _apply_all(db, counts, summary, lambda reqs: apply_counts(db, reqs),
+                       lambda req: apply_counts(db, [req])[0], moved)
+    summary.add_variance(_valued(db, moved))
     if held:
-        with store.uow() as uow:
-            uow.feeds.quarantine([{**h, "created_at": store.clock()} for h in held])
+        with db.uow() as uow:
+            uow.feeds.quarantine([{**h, "created_at": db.clock()} for h in held])
             uow.commit()
 
 
-def _apply_all(store: Store, pairs: list[tuple[FeedRecord, Any]], summary: ImportSummary,
+def _apply_all(db: Database, pairs: list[tuple[FeedRecord, Any]], summary: ImportSummary,
                many: Callable[[list[Any]], list[Applied]], one: Callable[[Any], Applied],
                moved: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The whole batch in one transaction; if any record is refused, one by one, so that the
@@ -218,10 +219,10 @@ def _tally(summary: ImportSummary, results: list[Applied],
         for r in results if not r.replayed and r.row["type"] == "count" and r.row["d_on_hand"]]
 
 
-def _valued(store: Store, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _valued(db: Database, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Variance lines priced at unit cost."""
     if lines:
-        with store.uow(readonly=True) as uow:
+        with db.uow(readonly=True) as uow:
             costs = uow.catalog.unit_costs({v["sku"] for v in lines})
         for v in lines:
             cost = costs.get(v["sku"])
@@ -263,21 +264,21 @@ def _record_from_json(data: dict[str, Any]) -> FeedRecord:
                          "occurred_at": datetime.fromisoformat(data["occurred_at"])})
 
 
-def retry_quarantine(store: Store, source: str | None = None) -> ImportSummary:
+def retry_quarantine(db: Database, source: str | None = None) -> ImportSummary:
     """Apply again the quarantined records that parsed (e.g. after a mapping was added).
     Malformed records stay quarantined: only a corrected re-send can fix them. A record that
     fails again is quarantined anew with its current reason; the old row is resolved."""
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         rows = [r for r in uow.feeds.quarantined(source=source, limit=100_000) if r["record"]]
     total = ImportSummary(source or "*", "retry")
     by_source: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_source.setdefault(row["source"], []).append(row)
     for src, group in by_source.items():
-        part = import_records(store, (_record_from_json(r["record"]) for r in group),
+        part = import_records(db, (_record_from_json(r["record"]) for r in group),
                               source=src, fmt=group[0]["format"])
-        with store.uow() as uow:
-            uow.feeds.resolve([r["id"] for r in group], store.clock())
+        with db.uow() as uow:
+            uow.feeds.resolve([r["id"] for r in group], db.clock())
             uow.commit()
         total.merge(part)
     return total
@@ -290,8 +291,8 @@ def quarantine_view(row: dict[str, Any]) -> dict[str, Any]:
             "retryable": row["record"] is not None}
 
 
-def list_quarantine(store: Store, source: str | None = None,
+def list_quarantine(db: Database, source: str | None = None,
                     status: str = "open") -> list[dict[str, Any]]:
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         return [quarantine_view(r) for r in uow.feeds.quarantined(status=status,
                                                                    source=source)]

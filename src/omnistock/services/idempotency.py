@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..store.database import Database
 from ..store.tables import idempotency_keys as table
-from .context import Store
 
 PENDING = 0
 
@@ -38,41 +38,41 @@ def _where(key: str, actor: str):  # type: ignore[no-untyped-def]
     return (table.c.key == key) & (table.c.actor == actor)
 
 
-def claim(store: Store, key: str, actor: str, request_hash: str) -> Remembered | None:
+def claim(db: Database, key: str, actor: str, request_hash: str) -> Remembered | None:
     """None when the key is now ours; otherwise what is already remembered under it."""
     try:
-        with store.uow() as uow:
+        with db.uow() as uow:
             uow.conn.execute(insert(table).values(
                 key=key, actor=actor, request_hash=request_hash, status_code=PENDING, body="",
-                created_at=store.clock()))
+                created_at=db.clock()))
             uow.commit()
         return None
     except IntegrityError:
         pass
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         row = uow.conn.execute(select(table.c.request_hash, table.c.status_code, table.c.body)
                                .where(_where(key, actor))).first()
     if row is None:  # abandoned between our insert and our read: try once more
-        return claim(store, key, actor, request_hash)
+        return claim(db, key, actor, request_hash)
     return Remembered(row.request_hash, row.status_code, row.body)
 
 
-def complete(store: Store, key: str, actor: str, status_code: int, body: str) -> None:
-    with store.uow() as uow:
+def complete(db: Database, key: str, actor: str, status_code: int, body: str) -> None:
+    with db.uow() as uow:
         uow.conn.execute(update(table).where(_where(key, actor))
                          .values(status_code=status_code, body=body))
         uow.commit()
 
 
-def abandon(store: Store, key: str, actor: str) -> None:
-    with store.uow() as uow:
+def abandon(db: Database, key: str, actor: str) -> None:
+    with db.uow() as uow:
         uow.conn.execute(delete(table).where(_where(key, actor),
                                              table.c.status_code == PENDING))
         uow.commit()
 
 
-def prune(store: Store, older_than: datetime) -> int:
-    with store.uow() as uow:
+def prune(db: Database, older_than: datetime) -> int:
+    with db.uow() as uow:
         n = uow.conn.execute(delete(table).where(table.c.created_at < older_than)).rowcount
         uow.commit()
     return int(n or 0)

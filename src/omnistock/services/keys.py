@@ -21,8 +21,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.errors import InvalidInput, NotFound
+from ..store.database import Database
 from ..store.tables import api_keys, locations
-from .context import Store, iso
+from .context import iso
 
 KEY_PATTERN = re.compile(r"osk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
 
@@ -61,16 +62,16 @@ def _role(value: str) -> Role:
         raise InvalidInput(f"role must be one of {roles}", field="role") from None
 
 
-def create_key(store: Store, *, role: str, location: str | None = None,
+def create_key(db: Database, *, role: str, location: str | None = None,
                name: str = "") -> tuple[str, ApiKey]:
     """A new key and its record. A `store` key must name its location; no other role may."""
     role_ = _role(role)
     if (role_ is Role.STORE) != (location is not None):
         raise InvalidInput("a store key needs --location, and only a store key takes one",
                            field="location")
-    with store.uow() as uow:
+    with db.uow() as uow:
         location_id = uow.catalog.location_id(location) if location is not None else None
-        now = store.clock()
+        now = db.clock()
         for _ in range(5):  # a prefix collision (48 random bits) is rare; draw again
             prefix = secrets.token_hex(6)
             key = f"osk_{prefix}_{secrets.token_urlsafe(32)}"
@@ -98,18 +99,18 @@ def _key(row: Any) -> ApiKey:
                   row["created_at"], row["revoked_at"])
 
 
-def list_keys(store: Store) -> list[ApiKey]:
-    with store.uow(readonly=True) as uow:
+def list_keys(db: Database) -> list[ApiKey]:
+    with db.uow(readonly=True) as uow:
         rows = uow.conn.execute(_query().order_by(api_keys.c.created_at, api_keys.c.id))
         return [_key(r) for r in rows.mappings()]
 
 
-def revoke_key(store: Store, prefix: str) -> ApiKey:
+def revoke_key(db: Database, prefix: str) -> ApiKey:
     """Revoke a key (idempotent: a revoked key stays revoked at its first revocation time)."""
-    with store.uow() as uow:
+    with db.uow() as uow:
         uow.conn.execute(update(api_keys)
                          .where(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
-                         .values(revoked_at=store.clock()))
+                         .values(revoked_at=db.clock()))
         row = uow.conn.execute(_query().where(api_keys.c.prefix == prefix)).mappings().first()
         if row is None:
             raise NotFound(f"no key with prefix {prefix!r}", field="prefix")
@@ -117,12 +118,12 @@ def revoke_key(store: Store, prefix: str) -> ApiKey:
     return _key(row)
 
 
-def authenticate(store: Store, key: str) -> ApiKey | None:
+def authenticate(db: Database, key: str) -> ApiKey | None:
     """The live key `key` is, or None (malformed, unknown, wrong secret or revoked)."""
     match = KEY_PATTERN.fullmatch(key)
     if match is None:
         return None
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         row = uow.conn.execute(
             _query().where(api_keys.c.prefix == match.group(1))).mappings().first()
     if row is None or not hmac.compare_digest(row["key_hash"], digest(key)):

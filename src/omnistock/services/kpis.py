@@ -50,8 +50,9 @@ from sqlalchemy.sql import ColumnElement
 
 from ..domain.buckets import available_sql
 from ..domain.errors import InvalidInput
+from ..store.database import Database
 from ..store.tables import items, locations, movements, positions, refusals
-from .context import Store, iso
+from .context import iso
 
 MAX_DAYS = 400
 INTERNAL_TYPES = ("reserve", "release", "expire", "commit", "allocate", "deallocate")
@@ -66,9 +67,9 @@ def figure(value: Any, **extra: Any) -> dict[str, Any]:
     return {"value": value, **extra}
 
 
-def kpis(store: Store, start: datetime, end: datetime) -> dict[str, Any]:
+def kpis(db: Database, start: datetime, end: datetime) -> dict[str, Any]:
     days = period_days(start, end)
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         conn = uow.conn
         stockouts = stockout_series(conn, start, end, days)
         units = units_by_day(conn, start, end, days)
@@ -318,7 +319,7 @@ def _order_stats(rows: Sequence[Any], days: Sequence[date]) -> dict[str, Any]:
 
 
 # -- exceptions -----------------------------------------------------------------------------------
-def exceptions(store: Store, *, count_threshold: int = 20, since: datetime | None = None,
+def exceptions(db: Database, *, count_threshold: int = 20, since: datetime | None = None,
                limit: int = 100) -> dict[str, Any]:
     """Positions with available < 0, worst first: `oversold` when more units are held than are
     on hand (a physical fact outran the promises), else `below_safety_stock`; and counts that
@@ -327,7 +328,7 @@ def exceptions(store: Store, *, count_threshold: int = 20, since: datetime | Non
         raise InvalidInput("count_threshold must be at least 1", field="count_threshold")
     avail: ColumnElement[int] = literal_column(available_sql("positions."))
     physical = avail + positions.c.safety_stock  # below zero: more held than is there
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         negative = uow.conn.execute(
             select(items.c.sku, locations.c.code.label("location"), positions,
                    avail.label("available"))

@@ -11,8 +11,9 @@ from ..domain.buckets import BUCKETS, available
 from ..domain.counts import CountMark, count_delta, effective_deltas
 from ..domain.errors import IdempotencyConflict, InvalidInput
 from ..domain.movements import MovementRequest, MovementType, deltas, validate_timestamp
+from ..store.database import Database
 from ..store.unit_of_work import UnitOfWork
-from .context import Store, iso, payload_hash
+from .context import iso, payload_hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,18 +107,18 @@ def availability_event(sku: str, location: str, buckets: dict[str, int], cause: 
                      "occurred_at": iso(occurred_at)}}
 
 
-def apply_movement(store: Store, request: MovementRequest, actor: str | None = None) -> Applied:
+def apply_movement(db: Database, request: MovementRequest, actor: str | None = None) -> Applied:
     """Record one movement. A replay of the same (source, external_id) and payload returns the
     first result; the same key with another payload raises IdempotencyConflict."""
     req = request.validate()
     raw = deltas(req.type, req.quantity)
     digest = req.digest()
-    with store.uow() as uow:
+    with db.uow() as uow:
         item_id = uow.catalog.item_id(req.sku)
         location_id = uow.catalog.location_id(req.location)
         if req.type is MovementType.EXPECTED and req.expected_at is None:
             raise InvalidInput("an expected movement needs expected_at", field="expected_at")
-        now = store.clock()
+        now = db.clock()
         row = movement_row(type_=req.type.value, item_id=item_id, location_id=location_id,
                            quantity=req.quantity, raw=raw, occurred_at=req.occurred_at, now=now,
                            source=req.source, external_id=req.external_id, digest=digest,
@@ -148,7 +149,7 @@ def _track_inbound(uow: UnitOfWork, req: MovementRequest, item_id: int, location
         uow.ledger.receive_inbound(item_id, location_id, req.quantity)
 
 
-def apply_batch(store: Store, requests: list[MovementRequest], actor: str | None = None, *,
+def apply_batch(db: Database, requests: list[MovementRequest], actor: str | None = None, *,
                 with_ids: bool = True) -> list[Applied]:
     """Apply many movements in one transaction: all of them, or (on any error) none.
 
@@ -164,8 +165,8 @@ def apply_batch(store: Store, requests: list[MovementRequest], actor: str | None
             raise type(e)(f"movements[{i}]: {e.detail}", field=f"movements[{i}].{e.field}",
                           **e.data) from None
         prepared.append((req, deltas(req.type, req.quantity), req.digest()))
-    with store.uow() as uow:
-        results = _apply_prepared(uow, prepared, store.clock(), actor, with_ids)
+    with db.uow() as uow:
+        results = _apply_prepared(uow, prepared, db.clock(), actor, with_ids)
         uow.commit()
     return results
 
@@ -263,16 +264,16 @@ def _position_event(req: MovementRequest, before: dict[str, Any], delta: dict[st
                               now)
 
 
-def apply_count(store: Store, request: CountRequest, actor: str | None = None) -> Applied:
-    return apply_counts(store, [request], actor)[0]
+def apply_count(db: Database, request: CountRequest, actor: str | None = None) -> Applied:
+    return apply_counts(db, [request], actor)[0]
 
 
-def apply_counts(store: Store, requests: list[CountRequest],
+def apply_counts(db: Database, requests: list[CountRequest],
                  actor: str | None = None) -> list[Applied]:
     """Apply counts as of their time (domain/counts.py), in one transaction."""
     reqs = [r.validate() for r in requests]
-    with store.uow() as uow:
-        now = store.clock()
+    with db.uow() as uow:
+        now = db.clock()
         results = [_apply_count(uow, r, now, actor) for r in reqs]
         uow.commit()
     return results

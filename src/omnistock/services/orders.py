@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from ..domain.errors import (
     IdempotencyConflict,
     InsufficientStock,
@@ -26,8 +24,10 @@ from ..domain.fulfillment import is_no_show, transition
 from ..domain.movements import MovementType
 from ..domain.sourcing.milp import plan_order
 from ..domain.sourcing.plan import SourcingPlan
+from ..store.database import Database
+from ..store.errors import TransientConflict
 from ..store.unit_of_work import UnitOfWork
-from .context import Store, payload_hash
+from .context import payload_hash
 from .orders_network import Network, channel_policy, read_network
 from .orders_request import OrderRequest
 from .orders_view import (
@@ -59,7 +59,7 @@ class Placed:
     created: bool  # False: an identical earlier request placed it (an idempotent replay)
 
 
-def place_order(store: Store, order_id: str, channel: str, lines: list[dict[str, Any]],
+def place_order(db: Database, order_id: str, channel: str, lines: list[dict[str, Any]],
                 delivery: dict[str, Any], actor: str | None = None, *,
                 plan: SourcingPlan | None = None) -> Placed:
     """Place an order once per order_id; every line held, or InsufficientStock and nothing
@@ -67,34 +67,32 @@ def place_order(store: Store, order_id: str, channel: str, lines: list[dict[str,
 
     `plan` (from a wave planned jointly) is tried first; a lost race re-plans alone."""
     try:
-        return _place_order(store, order_id, channel, lines, delivery, actor, plan)
+        return _place_order(db, order_id, channel, lines, delivery, actor, plan)
     except InsufficientStock as e:
-        record_refusal(store, "order", e, order_id)
+        record_refusal(db, "order", e, order_id)
         raise
 
 
-def _place_order(store: Store, order_id: str, channel: str, lines: list[dict[str, Any]],
+def _place_order(db: Database, order_id: str, channel: str, lines: list[dict[str, Any]],
                  delivery: dict[str, Any], actor: str | None,
                  plan: SourcingPlan | None) -> Placed:
     request = OrderRequest.parse(order_id, channel, lines, delivery)
     digest = payload_hash(request.payload())
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         existing = uow.orders.get(request.order_id)
         if existing is not None:
             return Placed(_replay(uow, existing, digest), created=False)
     lost: list[LedgerOp] = []
     fields = {ln.sku: f"lines[{i}].sku" for i, ln in reversed(list(enumerate(request.lines)))}
     for _ in range(PLACE_ATTEMPTS):
-        with store.uow(readonly=True) as uow:
-            network = read_network(uow, request.channel, request.skus, store.clock(),
+        with db.uow(readonly=True) as uow:
+            network = read_network(uow, request.channel, request.skus, db.clock(),
                                    fields=fields)
         chosen = plan or plan_order(request.sourcing(), network.candidates, network.policy)
         plan = None
         try:
-            outcome = _write(store, request, digest, network, chosen, actor)
-        except DBAPIError as e:
-            if not transient(e):
-                raise
+            outcome = _write(db, request, digest, network, chosen, actor)
+        except TransientConflict:
             continue
         if isinstance(outcome, Placed):
             return outcome
@@ -107,11 +105,6 @@ def _place_order(store: Store, order_id: str, channel: str, lines: list[dict[str
                for op in lost[-1:]])
 
 
-def transient(e: DBAPIError) -> bool:
-    """A deadlock or serialization failure (PostgreSQL): the transaction may simply be retried."""
-    return getattr(e.orig, "sqlstate", None) in ("40P01", "40001")
-
-
 def _replay(uow: UnitOfWork, existing: dict[str, Any], digest: str) -> dict[str, Any]:
     if existing["payload_hash"] != digest:
         raise IdempotencyConflict(f"order {existing['id']} was already placed with other "
@@ -119,10 +112,10 @@ def _replay(uow: UnitOfWork, existing: dict[str, Any], digest: str) -> dict[str,
     return load_view(uow, existing)
 
 
-def _write(store: Store, request: OrderRequest, digest: str, network: Network,
+def _write(db: Database, request: OrderRequest, digest: str, network: Network,
            plan: SourcingPlan, actor: str | None) -> Placed | LedgerOp:
-    with store.uow() as uow:
-        now = store.clock()
+    with db.uow() as uow:
+        now = db.clock()
         explanation = {**plan.explanation.to_dict(), "total_cost": plan.total_cost}
         explanation["notes"] += network.notes()
         row = {"id": request.order_id, "channel_id": network.channel_id, "status": "allocated",
@@ -148,15 +141,15 @@ def _write(store: Store, request: OrderRequest, digest: str, network: Network,
     return Placed(view, created=True)
 
 
-def get_order(store: Store, order_id: str) -> dict[str, Any]:
-    with store.uow(readonly=True) as uow:
+def get_order(db: Database, order_id: str) -> dict[str, Any]:
+    with db.uow(readonly=True) as uow:
         order = uow.orders.get(order_id)
         if order is None:
             raise NotFound(f"order {order_id!r} not found", field="order_id")
         return load_view(uow, order)
 
 
-def list_orders(store: Store, *, status: str | None = None, channel: str | None = None,
+def list_orders(db: Database, *, status: str | None = None, channel: str | None = None,
                 limit: int = 50) -> dict[str, Any]:
     """Newest first; `status` is an order status or `open` (any not fulfilled or cancelled)."""
     if status is not None and status != "open" and status not in ORDER_STATUSES:
@@ -165,7 +158,7 @@ def list_orders(store: Store, *, status: str | None = None, channel: str | None 
     if not 1 <= limit <= 500:
         raise InvalidInput("limit must be between 1 and 500", field="limit")
     statuses = OPEN_STATUSES if status == "open" else (status,) if status else None
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         rows = uow.orders.search(statuses=statuses, channel=channel, limit=limit)
         ids = [r["id"] for r in rows]
         lines, fulfillments = uow.orders.lines(ids), uow.orders.fulfillments(ids)
@@ -183,17 +176,17 @@ def release_ops(f: dict[str, Any], step: str = "deallocate") -> list[LedgerOp]:
             for ln in f["lines"] if ln["quantity"] > 0]
 
 
-def cancel_order(store: Store, order_id: str, actor: str | None = None) -> dict[str, Any]:
+def cancel_order(db: Database, order_id: str, actor: str | None = None) -> dict[str, Any]:
     """Cancel what is not yet shipped or picked up and release what it holds. Cancelling a
     cancelled order returns it unchanged; a fulfilled order cannot be cancelled."""
-    with store.uow() as uow:
+    with db.uow() as uow:
         order = locked_order(uow, order_id)
         if order["status"] == "cancelled":
             return load_view(uow, order)
         if order["status"] == "fulfilled":
             raise InvalidState(f"order {order_id} is fulfilled", field="order_id",
                                status_now="fulfilled")
-        view = _cancel(uow, order, store.clock(), actor, "cancelled")
+        view = _cancel(uow, order, db.clock(), actor, "cancelled")
         uow.commit()
     return view
 
@@ -219,23 +212,23 @@ def _cancel(uow: UnitOfWork, order: dict[str, Any], now: datetime, actor: str | 
     return view
 
 
-def expire_no_shows(store: Store, *, batch: int = 100) -> int:
+def expire_no_shows(db: Database, *, batch: int = 100) -> int:
     """Cancel pickup orders not collected within the channel's bopis_hold_hours and release
     their units; returns how many. Safe to run in many processes at once (each order is
     re-checked under its lock)."""
     total = 0
     while True:
-        with store.uow(readonly=True) as uow:
-            due = uow.orders.due_no_shows(store.clock(), batch)
+        with db.uow(readonly=True) as uow:
+            due = uow.orders.due_no_shows(db.clock(), batch)
         for order_id in due:
-            total += _expire_one(store, order_id)
+            total += _expire_one(db, order_id)
         if len(due) < batch:
             return total
 
 
-def _expire_one(store: Store, order_id: str) -> int:
-    with store.uow() as uow:
-        now = store.clock()
+def _expire_one(db: Database, order_id: str) -> int:
+    with db.uow() as uow:
+        now = db.clock()
         order = locked_order(uow, order_id)
         if (order["status"] != "ready_for_pickup" or order["hold_until"] is None
                 or order["hold_until"] > now):
@@ -249,10 +242,10 @@ def _expire_one(store: Store, order_id: str) -> int:
     return 1
 
 
-def location_work(store: Store, code: str) -> dict[str, Any]:
+def location_work(db: Database, code: str) -> dict[str, Any]:
     """Open fulfillments at a location (to pick, pack, ship, make ready or hand over, and
     transfers on their way to it), oldest promise first."""
-    with store.uow(readonly=True) as uow:
+    with db.uow(readonly=True) as uow:
         location = uow.catalog.location(code)
         rows = uow.orders.work_at(location["id"])
     views = [fulfillment_view(r, r["delivery_method"]) for r in rows]

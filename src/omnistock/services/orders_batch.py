@@ -14,8 +14,8 @@ from typing import Any
 
 from ..domain.errors import DomainError, UnknownReference
 from ..domain.sourcing.batch import BatchPlan, plan_batch
+from ..store.database import Database
 from ..store.unit_of_work import UnitOfWork
-from .context import Store
 from .orders import place_order
 from .orders_network import read_network
 from .orders_request import OrderRequest
@@ -67,7 +67,7 @@ def read_backlog(lines: Iterable[str]) -> Backlog:
     return backlog
 
 
-def plan_waves(store: Store, backlog: Backlog) -> list[Wave]:
+def plan_waves(db: Database, backlog: Backlog) -> list[Wave]:
     """One wave per channel, in order of first appearance; orders naming an unknown channel
     or sku, or already placed, are moved to `backlog.rejected`."""
     groups: dict[str, list[OrderRequest]] = {}
@@ -75,11 +75,11 @@ def plan_waves(store: Store, backlog: Backlog) -> list[Wave]:
         groups.setdefault(r.channel, []).append(r)
     waves = []
     for channel, requests in groups.items():
-        with store.uow(readonly=True) as uow:
+        with db.uow(readonly=True) as uow:
             usable = [r for r in requests if _usable(uow, r, backlog)]
             skus = sorted({s for r in usable for s in r.skus})
             try:
-                network = read_network(uow, channel, skus, store.clock())
+                network = read_network(uow, channel, skus, db.clock())
             except DomainError as e:
                 backlog.rejected += [{"order_id": r.order_id, "error": e.detail} for r in usable]
                 continue
@@ -101,13 +101,13 @@ def _usable(uow: UnitOfWork, request: OrderRequest, backlog: Backlog) -> bool:
     return True
 
 
-def apply_wave(store: Store, wave: Wave, actor: str | None = None) -> dict[str, Any]:
+def apply_wave(db: Database, wave: Wave, actor: str | None = None) -> dict[str, Any]:
     """Place the wave's orders, each with its joint plan when it has one."""
     plans = {p.order_id: p for p in wave.plan.plans}
     placed, refused = [], []
     for r in wave.requests:
         try:
-            place_order(store, r.order_id, r.channel,
+            place_order(db, r.order_id, r.channel,
                         [{"sku": ln.sku, "quantity": ln.quantity} for ln in r.lines],
                         r.delivery_dict(), actor, plan=plans.get(r.order_id))
             placed.append(r.order_id)

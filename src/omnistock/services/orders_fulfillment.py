@@ -21,17 +21,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError
-
 from ..domain.errors import DomainError, InsufficientStock, InvalidInput, InvalidState, NotFound
 from ..domain.fulfillment import FulfillmentAction, implied_movements, transition
 from ..domain.movements import MovementType
 from ..domain.sourcing.inputs import Delivery, OrderLine, SourcingOrder
 from ..domain.sourcing.milp import plan_order
 from ..domain.sourcing.plan import SourcingPlan
+from ..store.database import Database
+from ..store.errors import TransientConflict
 from ..store.unit_of_work import UnitOfWork
-from .context import Store
-from .orders import PLACE_ATTEMPTS, transient
+from .orders import PLACE_ATTEMPTS
 from .orders_network import Network, channel_policy, read_network
 from .orders_view import acting_location, in_transit, is_transfer, leg
 from .orders_write import (
@@ -48,14 +47,14 @@ A = FulfillmentAction
 Found = int | Mapping[str, int] | None
 
 
-def act(store: Store, order_id: str, number: int, action: str, *, found: Found = None,
+def act(db: Database, order_id: str, number: int, action: str, *, found: Found = None,
         actor: str | None = None,
         authorize: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Do `action` on fulfillment `number`; `authorize(location)` may refuse (a store key
     acting elsewhere). `found` is for a short: units found, or per sku for several lines."""
     step = _action(action, found)
-    with store.uow() as uow:
-        now = store.clock()
+    with db.uow() as uow:
+        now = db.clock()
         order = locked_order(uow, order_id)
         f = _fulfillment(uow, order, number)
         if authorize is not None:
@@ -77,7 +76,7 @@ def act(store: Store, order_id: str, number: int, action: str, *, found: Found =
                 lines=[{"sku": failed.sku, "location": failed.location,
                         "requested": failed.quantity}])
         uow.commit()
-    return resource(store, order_id, actor) if step is A.SHORT else view
+    return resource(db, order_id, actor) if step is A.SHORT else view
 
 
 def _action(action: str, found: Found) -> FulfillmentAction:
@@ -127,12 +126,12 @@ def _ship(uow: UnitOfWork, order: dict[str, Any], f: dict[str, Any], now: dateti
                 for ln in _lines(f)], {}, {}
     policy = channel_policy(uow.orders.channel(order["channel"]) or {"policy": {}})
     expected_at = now + timedelta(days=policy.transfer_days)
-    store = (f["destination_id"], f["destination"])
+    pickup_at = (f["destination_id"], f["destination"])
     ops = []
     for ln in _lines(f):
         ops += [_op(f, ln, source, MovementType.DEALLOCATE, ln["quantity"], "dispatch"),
                 _op(f, ln, source, MovementType.TRANSFER_OUT, ln["quantity"], "transfer_out"),
-                _op(f, ln, store, MovementType.EXPECTED, ln["quantity"], "expected",
+                _op(f, ln, pickup_at, MovementType.EXPECTED, ln["quantity"], "expected",
                     expected_at=expected_at)]
     event = {"to": f["destination"], "expected_at": expected_at.isoformat()}
     return ops, event, {"fulfillment": {"expected_at": expected_at}}
@@ -142,18 +141,18 @@ def _ready(uow: UnitOfWork, order: dict[str, Any], f: dict[str, Any], now: datet
            _: Found) -> Step:
     ops = []
     if in_transit(f):
-        store = (f["destination_id"], f["destination"])
+        pickup_at = (f["destination_id"], f["destination"])
         for ln in _lines(f):
-            ops += [_op(f, ln, store, MovementType.TRANSFER_IN, ln["quantity"], "transfer_in"),
-                    _op(f, ln, store, MovementType.ALLOCATE, ln["quantity"], "receive")]
+            ops += [_op(f, ln, pickup_at, MovementType.TRANSFER_IN, ln["quantity"], "transfer_in"),
+                    _op(f, ln, pickup_at, MovementType.ALLOCATE, ln["quantity"], "receive")]
     return ops, {}, {"fulfillment": {"ready_at": now}}
 
 
 def _pickup(uow: UnitOfWork, order: dict[str, Any], f: dict[str, Any], now: datetime,
             _: Found) -> Step:
-    store = ((f["destination_id"], f["destination"]) if is_transfer(f)
+    pickup_at = ((f["destination_id"], f["destination"]) if is_transfer(f)
              else (f["location_id"], f["location"]))
-    return [_op(f, ln, store, MovementType.SHIP, ln["quantity"], "pickup")
+    return [_op(f, ln, pickup_at, MovementType.SHIP, ln["quantity"], "pickup")
             for ln in _lines(f)], {}, {}
 
 
@@ -212,11 +211,11 @@ _STEPS: dict[FulfillmentAction, Callable[..., Step]] = {
 # -- re-sourcing ------------------------------------------------------------------------------
 
 
-def resource(store: Store, order_id: str, actor: str | None = None) -> dict[str, Any]:
+def resource(db: Database, order_id: str, actor: str | None = None) -> dict[str, Any]:
     """Source the order's `unsourced` units again, without the nodes that were short."""
     unsourced: list[Any] = []
     for _ in range(PLACE_ATTEMPTS):
-        with store.uow(readonly=True) as uow:
+        with db.uow(readonly=True) as uow:
             order = uow.orders.get(order_id)
             if order is None:
                 raise NotFound(f"order {order_id!r} not found", field="order_id")
@@ -226,10 +225,10 @@ def resource(store: Store, order_id: str, actor: str | None = None) -> dict[str,
             wanted = _merge(order["unsourced"])
             exclude = {code for u in order["unsourced"] for code in u.get("exclude", [])}
             try:
-                network = read_network(uow, order["channel"], list(wanted), store.clock(),
+                network = read_network(uow, order["channel"], list(wanted), db.clock(),
                                        exclude=exclude)
             except DomainError as e:
-                return _unsourced(store, order_id, order["unsourced"], e, actor)
+                return _unsourced(db, order_id, order["unsourced"], e, actor)
         d = order["delivery"]
         request = SourcingOrder(order_id, tuple(OrderLine(s, q) for s, q in wanted.items()),
                                 Delivery(d["method"], d.get("latitude"), d.get("longitude"),
@@ -237,24 +236,22 @@ def resource(store: Store, order_id: str, actor: str | None = None) -> dict[str,
         try:
             plan = plan_order(request, network.candidates, network.policy)
         except DomainError as e:
-            return _unsourced(store, order_id, order["unsourced"], e, actor)
+            return _unsourced(db, order_id, order["unsourced"], e, actor)
         try:
-            view = _write_resourced(store, order, plan, network, sorted(exclude), actor)
-        except DBAPIError as e:
-            if not transient(e):
-                raise
+            view = _write_resourced(db, order, plan, network, sorted(exclude), actor)
+        except TransientConflict:
             continue
         if view is not None:
             return view
     error = InsufficientStock("stock was taken by concurrent orders while re-sourcing")
-    return _unsourced(store, order_id, unsourced, error, actor)
+    return _unsourced(db, order_id, unsourced, error, actor)
 
 
-def _write_resourced(store: Store, order: dict[str, Any], plan: SourcingPlan, network: Network,
+def _write_resourced(db: Database, order: dict[str, Any], plan: SourcingPlan, network: Network,
                      excluded: list[str], actor: str | None) -> dict[str, Any] | None:
     """Allocate the new plan; None when the order changed or the stock went meanwhile."""
-    with store.uow() as uow:
-        now = store.clock()
+    with db.uow() as uow:
+        now = db.clock()
         current = locked_order(uow, order["id"])
         if current["unsourced"] != order["unsourced"]:
             return None
@@ -278,15 +275,15 @@ def _merge(unsourced: list[dict[str, Any]]) -> dict[str, int]:
     return wanted
 
 
-def _unsourced(store: Store, order_id: str, unsourced: list[Any], error: DomainError,
+def _unsourced(db: Database, order_id: str, unsourced: list[Any], error: DomainError,
                actor: str | None) -> dict[str, Any]:
     """Say on the order that its missing units found no node (it stays `short`)."""
-    with store.uow() as uow:
+    with db.uow() as uow:
         order = locked_order(uow, order_id)
         if order["unsourced"] != unsourced or order["status"] == "cancelled":
             return load_view(uow, order)
         view = finish(uow, order, {"event": "resource_failed", "actor": actor,
                                    "detail": error.detail, "lines": error.data.get("lines", [])},
-                      store.clock())
+                      db.clock())
         uow.commit()
     return view

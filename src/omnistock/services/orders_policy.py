@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..domain.sourcing.policy import SourcingPolicy
-from .context import Store
+from ..store.database import Database
 
 
 def _view(code: str, stored: dict[str, Any]) -> dict[str, Any]:
@@ -14,17 +14,17 @@ def _view(code: str, stored: dict[str, Any]) -> dict[str, Any]:
             "stored": stored}
 
 
-def get_policy(store: Store, code: str) -> dict[str, Any]:
-    with store.uow(readonly=True) as uow:
+def get_policy(db: Database, code: str) -> dict[str, Any]:
+    with db.uow(readonly=True) as uow:
         row = uow.catalog.channel(code)
     return _view(code, row["policy"] or {})
 
 
-def set_policy(store: Store, code: str, policy: dict[str, Any]) -> dict[str, Any]:
+def set_policy(db: Database, code: str, policy: dict[str, Any]) -> dict[str, Any]:
     """Replace the policy; InvalidInput names the offending field (e.g. rate_table.bands[1].cost)
     and nothing changes."""
     SourcingPolicy.from_dict(policy)
-    with store.uow() as uow:
+    with db.uow() as uow:
         uow.catalog.set_channel_policy(code, dict(policy))
         uow.commit()
     return _view(code, dict(policy))

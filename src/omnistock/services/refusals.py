@@ -9,21 +9,21 @@ from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..domain.errors import InsufficientStock
+from ..store.database import Database
 from ..store.tables import refusals
-from .context import Store
 
 log = logging.getLogger("omnistock.refusals")
 
 
-def record_refusal(store: Store, kind: str, error: InsufficientStock,
+def record_refusal(db: Database, kind: str, error: InsufficientStock,
                    reference: str | None = None) -> None:
     """Best effort, in its own transaction: failing to count a refusal must never turn the
     caller's clear 409 into a 500."""
     lines: list[dict[str, Any]] = error.data.get("lines") or []
     try:
-        with store.uow() as uow:
+        with db.uow() as uow:
             uow.conn.execute(insert(refusals).values(kind=kind, reference=reference,
-                                                     lines=lines, refused_at=store.clock()))
+                                                     lines=lines, refused_at=db.clock()))
             uow.commit()
     except SQLAlchemyError:
         log.exception("could not record a %s refusal", kind)

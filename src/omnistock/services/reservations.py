@@ -11,9 +11,10 @@ from ..domain.buckets import BUCKETS, available
 from ..domain.errors import InsufficientStock, InvalidInput, NotFound
 from ..domain.reservations import ReservationStatus, ensure_active, expiry
 from ..store.catalog import CatalogRepository
+from ..store.database import Database
 from ..store.hot_path import reserve_in_one_statement
 from ..store.unit_of_work import UnitOfWork
-from .context import Store, iso, payload_hash
+from .context import iso, payload_hash
 from .movements import availability_event, movement_row
 from .refusals import record_refusal
 
@@ -25,31 +26,31 @@ def reservation_view(row: dict[str, Any]) -> dict[str, Any]:
             "created_at": iso(row["created_at"])}
 
 
-def reserve(store: Store, *, sku: str, location: str, quantity: int, ttl_seconds: int,
+def reserve(db: Database, *, sku: str, location: str, quantity: int, ttl_seconds: int,
             reference: str | None = None, actor: str | None = None) -> dict[str, Any]:
     """Hold `quantity` units for `ttl_seconds`, or InsufficientStock (and the refusal is
     recorded for the KPIs)."""
     try:
-        return _reserve(store, sku=sku, location=location, quantity=quantity,
+        return _reserve(db, sku=sku, location=location, quantity=quantity,
                         ttl_seconds=ttl_seconds, reference=reference, actor=actor)
     except InsufficientStock as e:
-        record_refusal(store, "reservation", e, reference)
+        record_refusal(db, "reservation", e, reference)
         raise
 
 
-def _reserve(store: Store, *, sku: str, location: str, quantity: int, ttl_seconds: int,
+def _reserve(db: Database, *, sku: str, location: str, quantity: int, ttl_seconds: int,
              reference: str | None, actor: str | None) -> dict[str, Any]:
     """Hold units atomically. The position row is touched last, by one conditional UPDATE, so
     the row lock is held only from that statement to the commit."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput("quantity must be a positive integer", field="quantity")
-    if store.engine.dialect.name == "postgresql":
-        held = _reserve_in_one_statement(store, sku, location, quantity, ttl_seconds,
+    if db.engine.dialect.name == "postgresql":
+        held = _reserve_in_one_statement(db, sku, location, quantity, ttl_seconds,
                                          reference, actor)
         if held is not None:
             return held
-    with store.uow() as uow:
-        now = store.clock()
+    with db.uow() as uow:
+        now = db.clock()
         expires_at = expiry(now, ttl_seconds)
         item_id = uow.catalog.item_id(sku)
         location_id = uow.catalog.location_id(location)
@@ -71,15 +72,15 @@ def _reserve(store: Store, *, sku: str, location: str, quantity: int, ttl_second
     return reservation_view({**row, "sku": sku, "location": location})
 
 
-def _reserve_in_one_statement(store: Store, sku: str, location: str, quantity: int,
+def _reserve_in_one_statement(db: Database, sku: str, location: str, quantity: int,
                               ttl_seconds: int, reference: str | None,
                               actor: str | None) -> dict[str, Any] | None:
     """The fast path (store/hot_path.py). None sends the caller to the general path, which
     also returns lapsed holds before giving up."""
-    now = store.clock()
+    now = db.clock()
     expires_at = expiry(now, ttl_seconds)
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        names = CatalogRepository(conn, store.ids)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        names = CatalogRepository(conn, db.ids)
         item_id, location_id = names.item_id(sku), names.location_id(location)
         rid = str(uuid.uuid4())
         held = reserve_in_one_statement(conn, {
@@ -104,12 +105,12 @@ def insufficient(uow: UnitOfWork, item_id: int, location_id: int, sku: str, loca
         lines=[{"sku": sku, "location": location, "requested": quantity, "available": have}])
 
 
-def release(store: Store, reservation_id: str, actor: str | None = None) -> dict[str, Any]:
-    return _close(store, reservation_id, ReservationStatus.RELEASED, actor)
+def release(db: Database, reservation_id: str, actor: str | None = None) -> dict[str, Any]:
+    return _close(db, reservation_id, ReservationStatus.RELEASED, actor)
 
 
-def commit(store: Store, reservation_id: str, actor: str | None = None) -> dict[str, Any]:
-    return _close(store, reservation_id, ReservationStatus.COMMITTED, actor)
+def commit(db: Database, reservation_id: str, actor: str | None = None) -> dict[str, Any]:
+    return _close(db, reservation_id, ReservationStatus.COMMITTED, actor)
 
 
 _CLOSING = {
@@ -118,11 +119,11 @@ _CLOSING = {
 }
 
 
-def _close(store: Store, reservation_id: str, status: ReservationStatus,
+def _close(db: Database, reservation_id: str, status: ReservationStatus,
            actor: str | None) -> dict[str, Any]:
     type_, delta_of = _CLOSING[status]
-    with store.uow() as uow:
-        now = store.clock()
+    with db.uow() as uow:
+        now = db.clock()
         closed = uow.reservations.close(reservation_id, status.value, now)
         current = uow.reservations.get(reservation_id)
         if current is None:
@@ -139,22 +140,22 @@ def _close(store: Store, reservation_id: str, status: ReservationStatus,
     return reservation_view(current)
 
 
-def get(store: Store, reservation_id: str) -> dict[str, Any]:
-    with store.uow(readonly=True) as uow:
+def get(db: Database, reservation_id: str) -> dict[str, Any]:
+    with db.uow(readonly=True) as uow:
         row = uow.reservations.get(reservation_id)
     if row is None:
         raise NotFound(f"reservation {reservation_id} not found", field="id")
-    if row["status"] == ReservationStatus.ACTIVE and row["expires_at"] <= store.clock():
+    if row["status"] == ReservationStatus.ACTIVE and row["expires_at"] <= db.clock():
         row["status"] = ReservationStatus.EXPIRED.value  # due, even if not swept yet
     return reservation_view(row)
 
 
-def sweep_expired(store: Store, *, batch: int = 500) -> int:
+def sweep_expired(db: Database, *, batch: int = 500) -> int:
     """Return the units of due holds; safe to run in many processes at once."""
     total = 0
     while True:
-        with store.uow() as uow:
-            n = expire_due_holds(uow, store.clock(), limit=batch)
+        with db.uow() as uow:
+            n = expire_due_holds(uow, db.clock(), limit=batch)
             uow.commit()
         total += n
         if n < batch:

@@ -6,19 +6,20 @@ import statistics
 from datetime import timedelta
 from typing import Any
 
-from .context import Store, iso
+from ..store.database import Database
+from .context import iso
 
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 INTERNAL_SOURCES = ("reservation", "order")
 SAMPLE = 1000
 
 
-def source_health(store: Store, stale_after: timedelta = DEFAULT_STALE_AFTER
+def source_health(db: Database, stale_after: timedelta = DEFAULT_STALE_AFTER
                   ) -> list[dict[str, Any]]:
     """Per source: records, last record times, data latency (occurred_at -> recorded_at) p50 and
     p99 over its latest records, and `stale` when it has been quiet or late beyond the limit."""
-    with store.uow(readonly=True) as uow:
-        now = store.clock()
+    with db.uow(readonly=True) as uow:
+        now = db.clock()
         rows = uow.feeds.source_totals(INTERNAL_SOURCES)
         samples = {src: uow.feeds.latest_times(src, SAMPLE) for src, *_ in rows}
     out = []

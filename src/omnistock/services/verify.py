@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from ..domain.buckets import BUCKETS
 from ..domain.counts import LedgerFact, fold
+from ..store.database import Database
 from ..store.tables import movements
-from .context import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +24,10 @@ class Mismatch:
     check: str  # "sum" (stored deltas) or "replay" (the ledger replayed in time order)
 
 
-def verify(store: Store) -> list[Mismatch]:
+def verify(db: Database) -> list[Mismatch]:
     """Two proofs: each position equals the sum of its movements' deltas, and replaying the
     ledger in the order things happened (counts as of their time) gives the same on_hand."""
-    with store.uow(snapshot=True) as uow:
+    with db.uow(snapshot=True) as uow:
         rows = uow.ledger.all_positions()
         names = {(r["item_id"], r["location_id"]): (r["sku"], r["location"]) for r in rows}
         stored = {(r["item_id"], r["location_id"]): {b: int(r[b]) for b in BUCKETS}

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy import Connection, Engine
 
 from .catalog import CatalogRepository, IdCache
+from .errors import translate
 from .feeds import FeedRepository
 from .ledger import LedgerRepository
 from .orders import OrderRepository
@@ -16,10 +17,11 @@ from .reservations import ReservationRepository
 
 class UnitOfWork:
     def __init__(self, engine: Engine, ids: IdCache, *, readonly: bool = False,
-                 snapshot: bool = False) -> None:
+                 snapshot: bool = False, autocommit: bool = False) -> None:
         self._engine = engine
         self._readonly = readonly
         self._snapshot = snapshot
+        self._autocommit = autocommit
         self._ids = ids
         self._committed = False
 
@@ -33,6 +35,10 @@ class UnitOfWork:
             options = ({"isolation_level": pg_level} if self.conn.dialect.name ==
                        "postgresql" else {"omnistock_readonly": True})
             self.conn = self.conn.execution_options(**options)
+        elif self._autocommit:
+            # Each statement commits on its own: for work that is one statement (the
+            # PostgreSQL single-statement hold), so no lock outlives it.
+            self.conn = self.conn.execution_options(isolation_level="AUTOCOMMIT")
         self._tx = self.conn.begin()
         self.catalog = CatalogRepository(self.conn, self._ids)
         self.ledger = LedgerRepository(self.conn)
@@ -61,6 +67,9 @@ class UnitOfWork:
                 self.rollback()
         finally:
             self.conn.close()
+        translated = translate(exc) if exc is not None else None
+        if translated is not None:
+            raise translated from exc
 
     @property
     def dialect(self) -> str:

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from ..domain.errors import InvalidInput
 from ..services import kpis as service
-from ..services.context import Store
+from ..store.database import Database
 
 KPIS = "omnistock_kpis"
 
@@ -36,35 +36,35 @@ def parse_time(value: str | None, field: str) -> datetime | None:
     return parsed
 
 
-def _app_store(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+def _app_db(request: Request) -> Database:
+    return request.app.state.db  # type: ignore[no-any-return]
 
 
 def make_router(auth: Callable[..., Any] | None = None,
-                get_store: Callable[..., Store] | None = None) -> APIRouter:
+                get_db: Callable[..., Database] | None = None) -> APIRouter:
     router = APIRouter(tags=["dashboard"],
                        dependencies=[Depends(auth)] if auth is not None else [])
-    store_dep = Depends(get_store or _app_store)
+    db_dep = Depends(get_db or _app_db)
 
     @router.get("/v1/kpis", name=KPIS,
                 summary="Key figures over a period, from the ledger and orders")
-    def get_kpis(store: Store = store_dep,
+    def get_kpis(db: Database = db_dep,
                  from_: str | None = Query(None, alias="from", description="ISO 8601; "
                                            "default: 6 days before today, 00:00 UTC"),
                  to: str | None = Query(None, description="ISO 8601; default: now")
                  ) -> dict[str, Any]:
-        now = store.clock()
+        now = db.clock()
         default_start, _ = service.default_period(now)
         end = parse_time(to, "to") or now
         start = parse_time(from_, "from") or min(default_start, end)
-        return service.kpis(store, start, end)
+        return service.kpis(db, start, end)
 
     @router.get("/v1/exceptions", summary="Negative availability and large count adjustments")
-    def get_exceptions(store: Store = store_dep,
+    def get_exceptions(db: Database = db_dep,
                        count_threshold: int = Query(20, ge=1, le=1_000_000),
                        since: str | None = Query(None, description="ISO 8601"),
                        limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
-        return service.exceptions(store, count_threshold=count_threshold,
+        return service.exceptions(db, count_threshold=count_threshold,
                                   since=parse_time(since, "since"), limit=limit)
 
     return router

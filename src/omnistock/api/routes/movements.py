@@ -11,7 +11,7 @@ from ...metrics import MOVEMENTS_APPLIED
 from ...services.movements import Applied, CountRequest, apply_batch, apply_count, apply_movement
 from .. import schemas
 from ..auth import Principal, require
-from ..deps import StoreDep
+from ..deps import DbDep
 from ..idempotency import Idempotent, idempotent_for, replayed
 from ..problems import responses
 
@@ -44,7 +44,7 @@ def _counted(results: list[Applied]) -> int:
 
 @router.post("/movements", status_code=201,
              response_model=schemas.Movement | schemas.MovementBatch, responses=ANSWERS)
-def post_movements(body: schemas.MovementsBody, store: StoreDep, who: MovementWriter,
+def post_movements(body: schemas.MovementsBody, db: DbDep, who: MovementWriter,
                    once: MovementsOnce):
     """Apply one movement, or `{"movements": [...]}` all in one transaction (all or none).
 
@@ -58,9 +58,9 @@ def post_movements(body: schemas.MovementsBody, store: StoreDep, who: MovementWr
 
     def work() -> tuple[int, Any]:
         if batch:
-            results = apply_batch(store, requests, actor=who.prefix)
+            results = apply_batch(db, requests, actor=who.prefix)
             return _counted(results), {"movements": [r.movement for r in results]}
-        result = apply_movement(store, requests[0], actor=who.prefix)
+        result = apply_movement(db, requests[0], actor=who.prefix)
         return _counted([result]), result.movement
 
     return once.respond(work)
@@ -68,14 +68,14 @@ def post_movements(body: schemas.MovementsBody, store: StoreDep, who: MovementWr
 
 @router.post("/counts", status_code=201, response_model=schemas.Movement,
              responses={**ANSWERS, **replayed(schemas.Movement)})
-def post_count(body: schemas.CountIn, store: StoreDep, who: CountWriter, once: CountsOnce):
+def post_count(body: schemas.CountIn, db: DbDep, who: CountWriter, once: CountsOnce):
     """Record a count: on_hand was `counted_quantity` at `counted_at`. Returns the count
     movement with the adjustment it made (movements after `counted_at` stay on top)."""
     who.at(body.location)
     request = CountRequest(**body.model_dump())
 
     def work() -> tuple[int, Any]:
-        result = apply_count(store, request, actor=who.prefix)
+        result = apply_count(db, request, actor=who.prefix)
         return _counted([result]), result.movement
 
     return once.respond(work)

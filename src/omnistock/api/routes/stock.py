@@ -14,7 +14,7 @@ from ...services import reservations
 from ...services.availability import availability
 from .. import schemas
 from ..auth import Principal, require
-from ..deps import Reader, StoreDep
+from ..deps import DbDep, Reader
 from ..idempotency import Idempotent, idempotent_for, json_response, replayed
 from ..problems import responses
 
@@ -28,13 +28,13 @@ ReservationsOnce = Annotated[Idempotent, Depends(idempotent_for(_reservations))]
 @router.get("/availability/{sku}", response_model=schemas.Availability,
             responses=responses(401, 403, 404, 422))
 def get_availability(
-        sku: schemas.Code, store: StoreDep, _: Reader,
+        sku: schemas.Code, db: DbDep, _: Reader,
         channel: Annotated[schemas.Code | None, Query()] = None,
         horizon_days: Annotated[int | None, Query(ge=0, le=366)] = None) -> Response:
     """Buckets and `available` per location; with `channel`, only its locations (ATP); with
     `horizon_days`, also what is expected within it (`future_available`)."""
     try:
-        return json_response(200, availability(store, sku, channel, horizon_days))
+        return json_response(200, availability(db, sku, channel, horizon_days))
     except UnknownReference as e:
         raise NotFound(e.detail, field="sku") from None
 
@@ -46,7 +46,7 @@ _LINKS = {op: {"operationId": op, "parameters": {"id": "$response.body#/id"}}
 @router.post("/reservations", status_code=201, response_model=schemas.Reservation,
              responses={**responses(400, 401, 403, 409, 422), **replayed(schemas.Reservation),
                         201: {"links": _LINKS}})
-def reserve(body: schemas.ReservationIn, store: StoreDep, who: Reserver,
+def reserve(body: schemas.ReservationIn, db: DbDep, who: Reserver,
             once: ReservationsOnce):
     """Hold `quantity` units for `ttl_seconds` (201), or 409 `insufficient-stock` with the
     `lines` that do not fit. Send an Idempotency-Key so that a retry cannot hold twice."""
@@ -54,7 +54,7 @@ def reserve(body: schemas.ReservationIn, store: StoreDep, who: Reserver,
 
     def work() -> tuple[int, Any]:
         try:
-            return 201, reservations.reserve(store, **body.model_dump(), actor=who.prefix)
+            return 201, reservations.reserve(db, **body.model_dump(), actor=who.prefix)
         except InsufficientStock:
             RESERVATIONS_REFUSED.inc()
             raise
@@ -67,19 +67,19 @@ ReservationId = Annotated[UUID, "the reservation's id"]
 
 @router.get("/reservations/{id}", response_model=schemas.Reservation,
             responses=responses(401, 403, 404, 422))
-def get_reservation(id: ReservationId, store: StoreDep, _: Reader) -> dict:
-    return reservations.get(store, str(id))
+def get_reservation(id: ReservationId, db: DbDep, _: Reader) -> dict:
+    return reservations.get(db, str(id))
 
 
 @router.post("/reservations/{id}/release", response_model=schemas.Reservation,
              responses=responses(401, 403, 404, 409, 422))
-def release_reservation(id: ReservationId, store: StoreDep, who: Reserver, once: ReservationsOnce):
+def release_reservation(id: ReservationId, db: DbDep, who: Reserver, once: ReservationsOnce):
     """Give the units back (200); 409 `invalid-state` when the hold is no longer active."""
-    return once.respond(lambda: (200, reservations.release(store, str(id), actor=who.prefix)))
+    return once.respond(lambda: (200, reservations.release(db, str(id), actor=who.prefix)))
 
 
 @router.post("/reservations/{id}/commit", response_model=schemas.Reservation,
              responses=responses(401, 403, 404, 409, 422))
-def commit_reservation(id: ReservationId, store: StoreDep, who: Reserver, once: ReservationsOnce):
+def commit_reservation(id: ReservationId, db: DbDep, who: Reserver, once: ReservationsOnce):
     """Turn the hold into committed stock (200); 409 when it is no longer active."""
-    return once.respond(lambda: (200, reservations.commit(store, str(id), actor=who.prefix)))
+    return once.respond(lambda: (200, reservations.commit(db, str(id), actor=who.prefix)))
