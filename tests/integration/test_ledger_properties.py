@@ -1,17 +1,17 @@
 """Hypothesis drives random interleavings of movements, counts and holds against a real
-database; after every step, reservations never made available negative and positions equal the
-fold of the ledger."""
+database, SQLite and PostgreSQL (where a hold is one statement); after every step, reservations
+never made available negative and positions equal the fold of the ledger."""
 
 from __future__ import annotations
 
 import contextlib
-import tempfile
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from omnistock.domain.errors import InsufficientStock, InvalidState
 from omnistock.services import reservations as res
@@ -19,19 +19,20 @@ from omnistock.services.availability import availability
 from omnistock.services.movements import CountRequest, apply_count, apply_movement
 from omnistock.services.verify import verify
 from omnistock.store.database import Database
-from omnistock.store.migrate import upgrade
 
+from ..backends import fresh_sqlite, truncate_all
+from ..conftest import BACKENDS
 from ..factories import T0, movement, ref, seed
 
 PHYSICAL = ["receipt", "sale", "return", "damage", "transfer_out"]
 
 
 class LedgerMachine(RuleBasedStateMachine):
+    new_database: Callable[[], str]  # a migrated, empty database for each example
+
     def __init__(self) -> None:
         super().__init__()
-        self._dir = tempfile.TemporaryDirectory()
-        self.db = Database.open(f"sqlite:///{Path(self._dir.name) / 'p.db'}")
-        upgrade(self.db.engine)
+        self.db = Database.open(self.new_database())
         seed(self.db)
         self.now = T0
         self.db.clock = lambda: self.now
@@ -40,7 +41,6 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.db.close()
-        self._dir.cleanup()
 
     @rule(type_=st.sampled_from(PHYSICAL), q=st.integers(1, 5), minutes=st.integers(0, 60))
     def physical(self, type_, q, minutes):
@@ -89,7 +89,19 @@ class LedgerMachine(RuleBasedStateMachine):
         assert verify(self.db) == []
 
 
-LedgerMachine.TestCase.settings = settings(
-    max_examples=20, stateful_step_count=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow])
-TestLedgerProperties = LedgerMachine.TestCase
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ledger_properties(backend, request, tmp_path, sqlite_template):
+    if backend == "sqlite":
+        def new_database() -> str:
+            return fresh_sqlite(sqlite_template, tmp_path)
+    else:
+        url = request.getfixturevalue("pg_url")
+
+        def new_database() -> str:
+            truncate_all(url)
+            return url
+
+    machine = type("Machine", (LedgerMachine,), {"new_database": staticmethod(new_database)})
+    run_state_machine_as_test(machine, settings=settings(
+        max_examples=20, stateful_step_count=25, deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))

@@ -13,15 +13,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain.errors import NotFound
-from ..domain.movements import MovementType, deltas
+from ..domain.ledger import Movement
+from ..domain.movements import MovementType
 from ..domain.sourcing.plan import SourcingPlan
 from ..domain.sourcing.problem import Mode
 from ..store.unit_of_work import UnitOfWork
 from .context import iso, payload_hash
-from .movements import availability_event, movement_row
+from .ledger import Refused, record
 from .orders_network import Network, channel_policy
 from .orders_view import event_data, order_status, order_view
-from .reservations import expire_due_holds as expire_lapsed_holds
 
 SOURCE = "order"
 KINDS = {Mode.SHIP: "ship", Mode.PICKUP: "pickup", Mode.TRANSFER: "transfer"}
@@ -50,50 +50,18 @@ def apply_ops(uow: UnitOfWork, order_id: str, ops: list[LedgerOp], now: datetime
               actor: str | None) -> LedgerOp | None:
     """Apply the movements in lock order; the first allocation that does not fit (after
     returning lapsed holds there) is returned, and the caller must roll back."""
-    done: list[tuple[LedgerOp, dict[str, Any]]] = []
-    last: dict[tuple[int, int], tuple[LedgerOp, dict[str, int]]] = {}
-    for op in sorted(ops, key=lambda o: (o.item_id, o.location_id)):
-        raw = deltas(op.type, op.quantity)
-        seen = False
-        if op.type is MovementType.ALLOCATE:
-            buckets = _allocate(uow, op, now)
-            if buckets is None:
-                return op
-        else:
-            buckets, seen = uow.ledger.upsert(op.item_id, op.location_id, raw, now, now)
-        row = movement_row(
-            type_=op.type.value, item_id=op.item_id, location_id=op.location_id,
-            quantity=op.quantity, raw=raw, occurred_at=now, now=now, source=SOURCE,
-            external_id=op.external_id(order_id), reason=op.reason, reference=order_id,
-            actor=actor, digest=payload_hash({"order": order_id, "fulfillment": op.number,
-                                              "type": op.type.value, "sku": op.sku,
-                                              "quantity": op.quantity}))
-        if seen and raw.get("on_hand"):
-            row["d_on_hand"] = 0  # a later count already saw this (see services/movements)
-        done.append((op, row))
-        last[(op.item_id, op.location_id)] = (op, buckets)
-    tracked = any(op.type is MovementType.EXPECTED for op, _ in done)
-    ids = uow.ledger.insert_movements([row for _, row in done], returning=tracked) or []
-    for (op, _), movement_id in zip(done, ids, strict=False):
-        if op.type is MovementType.EXPECTED:
-            assert op.expected_at is not None
-            uow.ledger.add_inbound(op.item_id, op.location_id, op.quantity, op.expected_at,
-                                   order_id, movement_id)
-    for op, _ in done:
-        if op.type is MovementType.TRANSFER_IN:
-            uow.ledger.receive_inbound(op.item_id, op.location_id, op.quantity)
-    uow.outbox.add_many([availability_event(op.sku, op.location, buckets, op.type.value, now, now)
-                         for _, (op, buckets) in sorted(last.items())])
+    moves = [Movement(
+        op.type, op.item_id, op.location_id, op.sku, op.location, op.quantity, now, SOURCE,
+        op.external_id(order_id),
+        payload_hash({"order": order_id, "fulfillment": op.number, "type": op.type.value,
+                      "sku": op.sku, "quantity": op.quantity}),
+        reason=op.reason, reference=order_id, actor=actor, expected_at=op.expected_at)
+        for op in ops]
+    try:
+        record(uow, moves, now, dedupe=False, with_ids=False)
+    except Refused as e:
+        return ops[moves.index(e.movement)]
     return None
-
-
-def _allocate(uow: UnitOfWork, op: LedgerOp, now: datetime) -> dict[str, int] | None:
-    buckets = uow.ledger.guarded_add("committed", op.item_id, op.location_id, op.quantity, now)
-    if buckets is None and expire_lapsed_holds(uow, now, item_id=op.item_id,
-                                               location_id=op.location_id):
-        buckets = uow.ledger.guarded_add("committed", op.item_id, op.location_id, op.quantity,
-                                         now)
-    return buckets
 
 
 def add_fulfillments(uow: UnitOfWork, order_id: str, plan: SourcingPlan, network: Network,

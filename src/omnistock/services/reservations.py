@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from ..domain.buckets import BUCKETS, available
 from ..domain.errors import InsufficientStock, InvalidInput, NotFound
+from ..domain.ledger import Movement
+from ..domain.movements import MovementType
 from ..domain.reservations import ReservationStatus, ensure_active, expiry
-from ..store.catalog import CatalogRepository
 from ..store.database import Database
-from ..store.hot_path import reserve_in_one_statement
 from ..store.unit_of_work import UnitOfWork
-from .context import iso, payload_hash
-from .movements import availability_event, movement_row
+from .context import iso
+from .ledger import expire_lapsed, hold_in_one_statement, hold_movement, record
 from .refusals import record_refusal
 
 
@@ -40,69 +38,40 @@ def reserve(db: Database, *, sku: str, location: str, quantity: int, ttl_seconds
 
 def _reserve(db: Database, *, sku: str, location: str, quantity: int, ttl_seconds: int,
              reference: str | None, actor: str | None) -> dict[str, Any]:
-    """Hold units atomically. The position row is touched last, by one conditional UPDATE, so
-    the row lock is held only from that statement to the commit."""
+    """Hold units atomically. The position row is touched by one conditional UPDATE (on
+    PostgreSQL, the whole hold is that one statement), so its row lock is held briefly."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput("quantity must be a positive integer", field="quantity")
-    if db.engine.dialect.name == "postgresql":
-        held = _reserve_in_one_statement(db, sku, location, quantity, ttl_seconds,
-                                         reference, actor)
-        if held is not None:
-            return held
+    rid = str(uuid.uuid4())
+    if db.holds_in_one_statement:
+        # A hold that does not fit here goes on to the general path, which also returns the
+        # position's lapsed holds before giving up.
+        with db.uow(autocommit=True) as uow:
+            now = db.clock()
+            move, hold = _hold(uow, rid, sku, location, quantity, ttl_seconds, now, reference,
+                               actor)
+            if hold_in_one_statement(uow, move, hold, now) is not None:
+                return reservation_view({**hold, "sku": sku, "location": location})
     with db.uow() as uow:
         now = db.clock()
-        expires_at = expiry(now, ttl_seconds)
-        item_id = uow.catalog.item_id(sku)
-        location_id = uow.catalog.location_id(location)
-        rid = str(uuid.uuid4())
-        row = {"id": rid, "item_id": item_id, "location_id": location_id,
-               "quantity": quantity, "status": ReservationStatus.ACTIVE.value,
-               "expires_at": expires_at, "reference": reference, "created_at": now,
-               "updated_at": now, "actor": actor}
-        uow.reservations.add(row)
-        _record(uow, "reserve", rid, item_id, location_id, quantity, {"reserved": quantity},
-                now, actor, reference)
-        buckets = uow.ledger.guarded_add("reserved", item_id, location_id, quantity, now)
-        if buckets is None and expire_due_holds(uow, now, item_id=item_id, location_id=location_id):
-            buckets = uow.ledger.guarded_add("reserved", item_id, location_id, quantity, now)
-        if buckets is None:
-            raise insufficient(uow, item_id, location_id, sku, location, quantity)
-        uow.outbox.add_many([availability_event(sku, location, buckets, "reserve", now, now)])
+        move, hold = _hold(uow, rid, sku, location, quantity, ttl_seconds, now, reference, actor)
+        uow.reservations.add(hold)
+        record(uow, [move], now, dedupe=False)
         uow.commit()
-    return reservation_view({**row, "sku": sku, "location": location})
+    return reservation_view({**hold, "sku": sku, "location": location})
 
 
-def _reserve_in_one_statement(db: Database, sku: str, location: str, quantity: int,
-                              ttl_seconds: int, reference: str | None,
-                              actor: str | None) -> dict[str, Any] | None:
-    """The fast path (store/hot_path.py). None sends the caller to the general path, which
-    also returns lapsed holds before giving up."""
-    now = db.clock()
-    expires_at = expiry(now, ttl_seconds)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        names = CatalogRepository(conn, db.ids)
-        item_id, location_id = names.item_id(sku), names.location_id(location)
-        rid = str(uuid.uuid4())
-        held = reserve_in_one_statement(conn, {
-            "id": rid, "item_id": item_id, "location_id": location_id, "quantity": quantity,
-            "expires_at": expires_at, "reference": reference, "actor": actor, "now": now,
-            "now_iso": iso(now), "sku": sku, "location": location,
-            "external_id": f"{rid}:reserve",
-            "digest": payload_hash({"reservation": rid, "type": "reserve"})})
-    if held is None:
-        return None
-    return reservation_view({"id": rid, "sku": sku, "location": location, "quantity": quantity,
-                             "status": ReservationStatus.ACTIVE.value, "expires_at": expires_at,
-                             "reference": reference, "created_at": now})
-
-
-def insufficient(uow: UnitOfWork, item_id: int, location_id: int, sku: str, location: str,
-                 quantity: int) -> InsufficientStock:
-    pos = uow.ledger.lock([(item_id, location_id)]).get((item_id, location_id))
-    have = max(available(pos), 0) if pos else 0
-    return InsufficientStock(
-        f"{quantity} of {sku} requested at {location}, {have} available",
-        lines=[{"sku": sku, "location": location, "requested": quantity, "available": have}])
+def _hold(uow: UnitOfWork, rid: str, sku: str, location: str, quantity: int, ttl_seconds: int,
+          now: datetime, reference: str | None, actor: str | None
+          ) -> tuple[Movement, dict[str, Any]]:
+    """The reserve movement and the reservation row of a new hold."""
+    item_id, location_id = uow.catalog.item_id(sku), uow.catalog.location_id(location)
+    hold = {"id": rid, "item_id": item_id, "location_id": location_id, "quantity": quantity,
+            "status": ReservationStatus.ACTIVE.value, "expires_at": expiry(now, ttl_seconds),
+            "reference": reference, "created_at": now, "updated_at": now, "actor": actor}
+    move = hold_movement(MovementType.RESERVE, rid, item_id, location_id, sku, location,
+                         quantity, now, actor=actor, reference=reference)
+    return move, hold
 
 
 def release(db: Database, reservation_id: str, actor: str | None = None) -> dict[str, Any]:
@@ -113,15 +82,12 @@ def commit(db: Database, reservation_id: str, actor: str | None = None) -> dict[
     return _close(db, reservation_id, ReservationStatus.COMMITTED, actor)
 
 
-_CLOSING = {
-    ReservationStatus.RELEASED: ("release", lambda q: {"reserved": -q}),
-    ReservationStatus.COMMITTED: ("commit", lambda q: {"reserved": -q, "committed": q}),
-}
+_CLOSING = {ReservationStatus.RELEASED: MovementType.RELEASE,
+            ReservationStatus.COMMITTED: MovementType.COMMIT}
 
 
 def _close(db: Database, reservation_id: str, status: ReservationStatus,
            actor: str | None) -> dict[str, Any]:
-    type_, delta_of = _CLOSING[status]
     with db.uow() as uow:
         now = db.clock()
         closed = uow.reservations.close(reservation_id, status.value, now)
@@ -130,12 +96,10 @@ def _close(db: Database, reservation_id: str, status: ReservationStatus,
             raise NotFound(f"reservation {reservation_id} not found", field="id")
         if closed is None:
             ensure_active(reservation_id, current["status"], current["expires_at"], now)
-        q = current["quantity"]
-        _record(uow, type_, reservation_id, current["item_id"], current["location_id"], q,
-                delta_of(q), now, actor, current["reference"])
-        buckets = uow.ledger.add(current["item_id"], current["location_id"], delta_of(q), now)
-        uow.outbox.add_many([availability_event(current["sku"], current["location"], buckets,
-                                                type_, now, now)])
+        record(uow, [hold_movement(_CLOSING[status], reservation_id, current["item_id"],
+                                   current["location_id"], current["sku"], current["location"],
+                                   current["quantity"], now, actor=actor,
+                                   reference=current["reference"])], now, dedupe=False)
         uow.commit()
     return reservation_view(current)
 
@@ -155,43 +119,8 @@ def sweep_expired(db: Database, *, batch: int = 500) -> int:
     total = 0
     while True:
         with db.uow() as uow:
-            n = expire_due_holds(uow, db.clock(), limit=batch)
+            n = expire_lapsed(uow, db.clock(), limit=batch)
             uow.commit()
         total += n
         if n < batch:
             return total
-
-
-def expire_due_holds(uow: UnitOfWork, now: datetime, *, item_id: int | None = None,
-                     location_id: int | None = None, limit: int = 500) -> int:
-    """Return the units of due holds inside the caller's transaction (optionally for one
-    position); the number of holds expired."""
-    due = uow.reservations.expire_due(now, item_id=item_id, location_id=location_id,
-                                      limit=limit)
-    for r in sorted(due, key=lambda r: (r["item_id"], r["location_id"])):
-        _record(uow, "expire", r["id"], r["item_id"], r["location_id"], r["quantity"],
-                {"reserved": -r["quantity"]}, now, None, None)
-        uow.ledger.add(r["item_id"], r["location_id"], {"reserved": -r["quantity"]}, now)
-    _announce(uow, due, now)
-    return len(due)
-
-
-def _announce(uow: UnitOfWork, due: Iterable[dict[str, Any]], now: datetime) -> None:
-    keys = sorted({(r["item_id"], r["location_id"]) for r in due})
-    if not keys:
-        return
-    names = uow.catalog.names(keys)
-    positions = uow.ledger.lock(keys)
-    uow.outbox.add_many([
-        availability_event(*names[k], {b: positions[k][b] for b in BUCKETS}, "expire", now, now)
-        for k in keys])
-
-
-def _record(uow: UnitOfWork, type_: str, reservation_id: str, item_id: int, location_id: int,
-            quantity: int, deltas: dict[str, int], now: datetime, actor: str | None,
-            reference: str | None) -> None:
-    uow.ledger.insert_movement(movement_row(
-        type_=type_, item_id=item_id, location_id=location_id, quantity=quantity, raw=deltas,
-        occurred_at=now, now=now, source="reservation", external_id=f"{reservation_id}:{type_}",
-        digest=payload_hash({"reservation": reservation_id, "type": type_}), actor=actor,
-        reference=reference))

@@ -6,53 +6,83 @@ is descheduled while holding it stalls everyone (on a 2-core machine with 16 wor
 Here the guarded UPDATE, the reservation row, its ledger movement and the outbox event are one
 statement run in autocommit: the lock is taken and released inside the server, in one round trip.
 If the guard fails, nothing at all is written.
+
+The statement is generated from the same definitions as the general path: the table columns
+(the rows come from `movement_row` and the hold), the bucket list, the availability formula
+and the fields of `availability.changed`, so the two can never write different things.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Column, Connection, Table, bindparam, text
+from sqlalchemy.dialects import postgresql
 
 from ..domain.buckets import BUCKETS, available_sql
+from ..domain.ledger import AVAILABILITY_CHANGED, AVAILABILITY_FIELDS
+from .tables import movements, reservations
 from .types import UTCDateTime
+
+_DIALECT = postgresql.dialect()
+
+
+def _typed(prefix: str, column: Column[Any]) -> str:
+    # INSERT ... SELECT gives PostgreSQL no column to infer a bound NULL's type from.
+    return f"CAST(:{prefix}{column.name} AS {column.type.compile(dialect=_DIALECT)})"
+
+
+def _insert_from_pos(table: Table, prefix: str, names: list[str]) -> str:
+    return (f"INSERT INTO {table.name} ({', '.join(names)}) "
+            f"SELECT {', '.join(_typed(prefix, table.c[n]) for n in names)} FROM pos")
+
+
+def _event_field(field: str) -> str:
+    if field in BUCKETS:
+        return f"'{field}', pos.{field}"
+    if field == "available":
+        return f"'available', {available_sql('pos.')}"
+    return f"'{field}', CAST(:e_{field} AS TEXT)"
+
+
+_HOLD_COLUMNS = [c.name for c in reservations.columns]
+_MOVEMENT_COLUMNS = [c.name for c in movements.columns if c.name != "id"]
 
 _RESERVE = text(
     f"""
     WITH pos AS (
-      UPDATE positions SET reserved = reserved + :quantity, updated_at = :now
-      WHERE item_id = :item_id AND location_id = :location_id
-        AND {available_sql()} >= :quantity
+      UPDATE positions SET reserved = reserved + :m_quantity, updated_at = :now
+      WHERE item_id = :m_item_id AND location_id = :m_location_id
+        AND {available_sql()} >= :m_quantity
       RETURNING {", ".join(BUCKETS)}
     ), r AS (
-      INSERT INTO reservations (id, item_id, location_id, quantity, status, expires_at,
-                                reference, created_at, updated_at, actor)
-      SELECT :id, :item_id, :location_id, :quantity, 'active', :expires_at,
-             CAST(:reference AS VARCHAR), :now, :now, CAST(:actor AS VARCHAR) FROM pos
+      {_insert_from_pos(reservations, "r_", _HOLD_COLUMNS)}
     ), m AS (
-      INSERT INTO movements (type, item_id, location_id, quantity,
-        {", ".join("d_" + b for b in BUCKETS)}, raw_on_hand, occurred_at, recorded_at,
-        source, external_id, payload_hash, reference, actor)
-      SELECT 'reserve', :item_id, :location_id, :quantity,
-        {", ".join(":quantity" if b == "reserved" else "0" for b in BUCKETS)}, 0, :now, :now,
-        'reservation', :external_id, :digest, CAST(:reference AS VARCHAR),
-        CAST(:actor AS VARCHAR) FROM pos
+      {_insert_from_pos(movements, "m_", _MOVEMENT_COLUMNS)}
     ), o AS (
       INSERT INTO outbox (type, subject, data, occurred_at, created_at)
-      SELECT 'availability.changed', CAST(:sku AS VARCHAR), json_build_object(
-        'sku', CAST(:sku AS VARCHAR), 'location', CAST(:location AS TEXT),
-        {", ".join(f"'{b}', pos.{b}" for b in BUCKETS)},
-        'available', {available_sql("pos.")}, 'cause', 'reserve',
-        'occurred_at', CAST(:now_iso AS TEXT)), :now, :now FROM pos
+      SELECT '{AVAILABILITY_CHANGED}', CAST(:e_sku AS VARCHAR),
+        json_build_object({", ".join(_event_field(f) for f in AVAILABILITY_FIELDS)}),
+        :m_occurred_at, :now FROM pos
     )
     SELECT * FROM pos
     """
-).bindparams(bindparam("now", type_=UTCDateTime), bindparam("expires_at", type_=UTCDateTime))
+).bindparams(bindparam("now", type_=UTCDateTime), bindparam("r_expires_at", type_=UTCDateTime),
+             bindparam("r_created_at", type_=UTCDateTime),
+             bindparam("r_updated_at", type_=UTCDateTime),
+             bindparam("m_occurred_at", type_=UTCDateTime),
+             bindparam("m_recorded_at", type_=UTCDateTime))
 
 
-def reserve_in_one_statement(conn: Connection, params: dict[str, Any]) -> dict[str, int] | None:
-    """Buckets after the hold, or None when it does not fit (and nothing was written)."""
+def reserve_in_one_statement(conn: Connection, hold: dict[str, Any], movement: dict[str, Any],
+                             event: dict[str, Any], now: datetime) -> dict[str, int] | None:
+    """Buckets after the hold, or None when it does not fit (and nothing was written).
+    `movement` is the reserve's ledger row, `hold` the reservation row, `event` the
+    availability payload whose bucket fields the statement fills in itself."""
+    params = {"now": now, **{f"r_{c}": hold.get(c) for c in _HOLD_COLUMNS},
+              **{f"m_{c}": movement[c] for c in _MOVEMENT_COLUMNS},
+              **{f"e_{f}": event[f] for f in AVAILABILITY_FIELDS
+                 if f not in BUCKETS and f != "available"}}
     row = conn.execute(_RESERVE, params).mappings().first()
     return {b: int(row[b]) for b in BUCKETS} if row else None
-
-

@@ -17,6 +17,8 @@ from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.buckets import BUCKETS, available_sql
+from ..domain.ledger import Movement
+from .hot_path import reserve_in_one_statement
 from .tables import inbound, items, locations, movements, positions
 from .types import UTCDateTime
 
@@ -73,6 +75,23 @@ _INSERT_MOVEMENT_PLAIN = text(_INSERT_MOVEMENT_SQL).bindparams(*_TIMES)
 _INSERT_MOVEMENT_ONCE = text(
     _INSERT_MOVEMENT_SQL + " ON CONFLICT (source, external_id) DO NOTHING RETURNING id"
 ).bindparams(*_TIMES)
+
+
+def movement_row(m: Movement, effective: dict[str, int], now: datetime, *,
+                 raw_on_hand: int | None = None, reason: str | None = None) -> dict[str, Any]:
+    """The ledger row of a movement: `effective` are the deltas it makes on its position,
+    `raw_on_hand` what it would make on on_hand had no count seen it (counts: 0)."""
+    if raw_on_hand is None:
+        raw_on_hand = 0 if m.is_count else effective.get("on_hand", 0)
+    return {
+        "type": m.type.value, "item_id": m.item_id, "location_id": m.location_id,
+        "quantity": m.quantity, **{f"d_{b}": effective.get(b, 0) for b in BUCKETS},
+        "raw_on_hand": raw_on_hand, "counted": m.quantity if m.is_count else None,
+        "occurred_at": m.occurred_at, "recorded_at": now, "source": m.source,
+        "external_id": m.external_id, "payload_hash": m.digest,
+        "reason": reason if reason is not None else m.reason, "reference": m.reference,
+        "actor": m.actor,
+    }
 
 
 def zero_deltas() -> dict[str, int]:
@@ -180,6 +199,23 @@ class LedgerRepository:
         stmt = _LOCK[self._for_update]
         rows = self.conn.execute(stmt, _pairs_param(self.conn, wanted)).mappings()
         return {(r["item_id"], r["location_id"]): dict(r) for r in rows}
+
+    def lock_or_create(self, keys: Iterable[tuple[int, int]],
+                       now: datetime) -> dict[tuple[int, int], dict[str, Any]]:
+        """Lock positions in key order, creating (at zero) those that do not exist yet."""
+        wanted = set(keys)
+        locked = self.lock(wanted)
+        missing = wanted - locked.keys()
+        if missing:
+            self.ensure_positions(missing, now)
+            locked.update(self.lock(missing))
+        return locked
+
+    def hold_in_one_statement(self, hold: dict[str, Any], movement: dict[str, Any],
+                              event: dict[str, Any], now: datetime) -> dict[str, int] | None:
+        """Guarded reserve, hold row, movement and event in one statement (store/hot_path.py):
+        the buckets after it, or None when it does not fit (and nothing was written)."""
+        return reserve_in_one_statement(self.conn, hold, movement, event, now)
 
     def apply_many(self, updates: list[dict[str, Any]]) -> None:
         """Executemany of deltas (and count marks) onto locked positions."""

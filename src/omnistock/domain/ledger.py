@@ -1,0 +1,79 @@
+"""A movement as the ledger writer takes it, and the event every change of a position makes.
+
+Every writer (feeds and the API, holds, orders, and whatever moves stock next) builds
+`Movement` values; `services/ledger.py` is the one place that turns them into rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .buckets import BUCKETS, available
+from .isotime import iso
+from .movements import GUARDED_TYPES, MovementType, deltas
+
+Key = tuple[int, int]  # a position: (item_id, location_id)
+
+# The bucket a conditional movement adds to; the check "available stays >= 0" guards it.
+GUARDED_BUCKET = {MovementType.RESERVE: "reserved", MovementType.ALLOCATE: "committed"}
+
+AVAILABILITY_CHANGED = "availability.changed"
+# The payload of `availability.changed`, in order. The PostgreSQL one-statement hold builds the
+# same object in SQL from this list (store/hot_path.py).
+AVAILABILITY_FIELDS = ("sku", "location", *BUCKETS, "available", "cause", "occurred_at")
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One change of stock at one position, already validated, with its idempotency key.
+
+    `quantity` is the counted quantity for a count, the (signed, for adjustments) units
+    otherwise. `digest` fingerprints the request behind it: the same key with another digest is
+    an idempotency conflict.
+    """
+
+    type: MovementType
+    item_id: int
+    location_id: int
+    sku: str
+    location: str
+    quantity: int
+    occurred_at: datetime
+    source: str
+    external_id: str
+    digest: str
+    reason: str | None = None
+    reference: str | None = None
+    actor: str | None = None
+    expected_at: datetime | None = None  # an `expected` movement's arrival (future ATP)
+
+    @property
+    def key(self) -> Key:
+        return (self.item_id, self.location_id)
+
+    @property
+    def idempotency_key(self) -> tuple[str, str]:
+        return (self.source, self.external_id)
+
+    @property
+    def is_count(self) -> bool:
+        return self.type is MovementType.COUNT
+
+    @property
+    def guard(self) -> str | None:
+        """The bucket this movement may only add to while available stays >= 0."""
+        return GUARDED_BUCKET.get(self.type) if self.type in GUARDED_TYPES else None
+
+    def raw(self) -> dict[str, int]:
+        """Bucket deltas before the count-as-of rule (a count's depend on the position)."""
+        return {} if self.is_count else deltas(self.type, self.quantity)
+
+
+def availability_data(sku: str, location: str, buckets: dict[str, int], cause: str,
+                      occurred_at: datetime) -> dict[str, Any]:
+    """The `availability.changed` payload for a position's buckets after a change."""
+    return {"sku": sku, "location": location, **{b: buckets[b] for b in BUCKETS},
+            "available": available(buckets), "cause": cause,
+            "occurred_at": iso(occurred_at)}

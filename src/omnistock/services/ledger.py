@@ -1,0 +1,330 @@
+"""The one ledger writer. Every change of stock, from every use case, is a `Movement` given to
+`record`, which applies it inside the caller's unit of work:
+
+* the idempotency key: a movement whose (source, external_id) is in the ledger is a replay
+  (same digest) or a conflict (another digest), and writes nothing;
+* the count-as-of rule (domain/counts.py): a movement a later count already saw leaves
+  on_hand alone, and a count sets on_hand as of its own time;
+* the guard: a conditional movement (reserve, allocate) is written only while available
+  stays >= 0, after returning the position's lapsed holds if it would not fit, else `Refused`;
+* inbound tracking: `expected` opens units due at a location, `transfer_in` closes them;
+* the movement rows, the positions, and one `availability.changed` event per position.
+
+Lock order: positions are written in (item_id, location_id) order, whatever the writer, so two
+transactions can never wait on each other in a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..domain.buckets import BUCKETS, available
+from ..domain.counts import CountMark, count_delta, effective_deltas, seen_deltas
+from ..domain.errors import IdempotencyConflict, InsufficientStock
+from ..domain.ledger import AVAILABILITY_CHANGED, Key, Movement, availability_data
+from ..domain.movements import MovementType
+from ..store.ledger import movement_row
+from ..store.unit_of_work import UnitOfWork
+from .context import iso, payload_hash
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """The outcome of one movement: the ledger row, and whether it was a replay."""
+
+    row: dict[str, Any]
+    sku: str
+    location: str
+    replayed: bool
+
+    @property
+    def movement(self) -> dict[str, Any]:
+        return movement_view(self.row, self.sku, self.location)
+
+
+class Refused(InsufficientStock):
+    """A conditional movement that does not fit; the caller's transaction must not commit."""
+
+    def __init__(self, movement: Movement, have: int) -> None:
+        super().__init__(
+            f"{movement.quantity} of {movement.sku} requested at {movement.location}, "
+            f"{have} available",
+            lines=[{"sku": movement.sku, "location": movement.location,
+                    "requested": movement.quantity, "available": have}])
+        self.movement = movement
+
+
+def record(uow: UnitOfWork, moves: Sequence[Movement], now: datetime, *, dedupe: bool = True,
+           with_ids: bool = True) -> list[Applied]:
+    """Write `moves` in the caller's transaction; one result per movement, in order.
+
+    `dedupe=False` is for writers whose keys are new by construction (a hold's or an order's
+    own movements): nothing is looked up, and conditional movements may be among them.
+    `with_ids=False` saves reading back the new rows' ids (the results' `id` is then None).
+    """
+    if not moves:
+        return []
+    if not dedupe:
+        return _write_each(uow, moves, now, with_ids)
+    if any(m.guard for m in moves):
+        raise ValueError("conditional movements are written with dedupe=False")
+    if len(moves) == 1 and not moves[0].is_count:
+        return [_write_once(uow, moves[0], now)]
+    return _write_locked(uow, moves, now, with_ids)
+
+
+def movement_view(row: dict[str, Any], sku: str, location: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "type": row["type"],
+        "sku": sku,
+        "location": location,
+        "quantity": row["quantity"],
+        "deltas": {b: row[f"d_{b}"] for b in BUCKETS if row[f"d_{b}"]},
+        "occurred_at": iso(row["occurred_at"]),
+        "recorded_at": iso(row["recorded_at"]),
+        "source": row["source"],
+        "external_id": row["external_id"],
+        "reason": row["reason"],
+        "reference": row["reference"],
+        "actor": row["actor"],
+    }
+
+
+def replay_or_conflict(existing: dict[str, Any], digest: str, sku: str, location: str) -> Applied:
+    if existing["payload_hash"] != digest:
+        raise IdempotencyConflict(
+            f"({existing['source']}, {existing['external_id']}) was already used for a "
+            "different movement", field="external_id")
+    return Applied(existing, sku, location, replayed=True)
+
+
+def expire_lapsed(uow: UnitOfWork, now: datetime, *, key: Key | None = None,
+                  limit: int = 500) -> int:
+    """Return the units of due holds (all, or one position's), in the caller's transaction;
+    the number of holds expired."""
+    item_id, location_id = key if key is not None else (None, None)
+    due = uow.reservations.expire_due(now, item_id=item_id, location_id=location_id,
+                                      limit=limit)
+    if not due:
+        return 0
+    names = uow.catalog.names(sorted({(r["item_id"], r["location_id"]) for r in due}))
+    record(uow, [hold_movement(MovementType.EXPIRE, r["id"], r["item_id"], r["location_id"],
+                               *names[(r["item_id"], r["location_id"])], r["quantity"], now)
+                 for r in due], now, dedupe=False, with_ids=False)
+    return len(due)
+
+
+def hold_movement(type_: MovementType, reservation_id: str, item_id: int, location_id: int,
+                  sku: str, location: str, quantity: int, now: datetime, *,
+                  actor: str | None = None, reference: str | None = None) -> Movement:
+    """A hold's own movement (reserve, release, commit, expire): one of each per hold."""
+    return Movement(type_, item_id, location_id, sku, location, quantity, now,
+                    source="reservation", external_id=f"{reservation_id}:{type_.value}",
+                    digest=_hold_digest(reservation_id, type_), actor=actor, reference=reference)
+
+
+def hold_in_one_statement(uow: UnitOfWork, m: Movement, hold: dict[str, Any],
+                          now: datetime) -> dict[str, int] | None:
+    """The reserve movement, its hold row and its event as one statement (where the store can:
+    `Database.holds_in_one_statement`): buckets after it, or None, and nothing written."""
+    event = availability_data(m.sku, m.location, dict.fromkeys(BUCKETS, 0), m.type.value,
+                              m.occurred_at)
+    return uow.ledger.hold_in_one_statement(hold, movement_row(m, m.raw(), now), event, now)
+
+
+def _hold_digest(reservation_id: str, type_: MovementType) -> str:
+    return payload_hash({"reservation": reservation_id, "type": type_.value})
+
+
+# -- the three ways a batch reaches the positions -----------------------------------------------
+
+def _write_once(uow: UnitOfWork, m: Movement, now: datetime) -> Applied:
+    """A single movement in two statements: the insert that detects a replay, then the upsert
+    that applies it (and tells whether a count already saw it)."""
+    raw = m.raw()
+    row = movement_row(m, raw, now)
+    movement_id = uow.ledger.insert_movement_once(row)
+    if movement_id is None:
+        existing = uow.ledger.find(m.source, m.external_id)
+        assert existing is not None
+        return replay_or_conflict(existing, m.digest, m.sku, m.location)
+    buckets, seen = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now)
+    if seen and raw.get("on_hand"):
+        uow.ledger.clear_on_hand_effect(movement_id)
+        row["d_on_hand"] = 0
+    row["id"] = movement_id
+    _track_inbound(uow, m, movement_id)
+    uow.outbox.add_many([_event(m, buckets, now)])
+    return Applied(row, m.sku, m.location, False)
+
+
+def _write_each(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
+                with_ids: bool) -> list[Applied]:
+    """One conditional statement per movement, in lock order: the row lock of a hot position
+    is held only from its own statement to the commit."""
+    order = sorted(range(len(moves)), key=lambda i: moves[i].key)
+    rows: dict[int, dict[str, Any]] = {}
+    after: dict[Key, tuple[Movement, dict[str, int]]] = {}
+    for i in order:
+        m = moves[i]
+        raw = m.raw()
+        if m.guard:
+            buckets = _guarded(uow, m, now)
+            effective = raw
+        else:
+            buckets, seen = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now)
+            effective = seen_deltas(raw) if seen else raw
+        rows[i] = movement_row(m, effective, now, raw_on_hand=raw.get("on_hand", 0))
+        after[m.key] = (m, buckets)
+    _insert(uow, moves, rows, with_ids)
+    uow.outbox.add_many([_event(m, buckets, now) for _, (m, buckets) in sorted(after.items())])
+    return [Applied(rows[i], m.sku, m.location, False) for i, m in enumerate(moves)]
+
+
+def _write_locked(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
+                  with_ids: bool) -> list[Applied]:
+    """Fetch (replays, positions locked in order), decide in memory (count marks, counts as of
+    their time), write (one update per position, the movements, one event per position)."""
+    results, first_of = _replays(uow, moves)
+    todo = sorted(set(first_of.values()) - set(results))
+    locked = uow.ledger.lock_or_create({moves[i].key for i in todo}, now)
+    state = {k: _Position.of(pos) for k, pos in locked.items()}
+    rows: dict[int, dict[str, Any]] = {}
+    for i in todo:
+        m = moves[i]
+        pos = state[m.key]
+        if m.is_count:
+            rows[i] = _count(uow, m, pos, now, i)
+        else:
+            raw = m.raw()
+            effective = effective_deltas(raw, m.occurred_at, pos.mark)
+            rows[i] = movement_row(m, effective, now, raw_on_hand=raw.get("on_hand", 0))
+            pos.add(effective, rows[i], i)
+    uow.ledger.apply_many([pos.update(k, now) for k, pos in sorted(state.items())])
+    _insert(uow, moves, rows, with_ids)
+    uow.outbox.add_many([_event(moves[pos.last], pos.buckets, now)
+                         for _, pos in sorted(state.items()) if pos.last is not None])
+    # A key repeated inside the batch gets the answer of its first occurrence, as a replay.
+    for i in todo:
+        results[i] = Applied(rows[i], moves[i].sku, moves[i].location, False)
+    return [results[i] if i in results else
+            Applied(results[first].row, results[first].sku, results[first].location, True)
+            for i, first in ((i, first_of[m.idempotency_key]) for i, m in enumerate(moves))]
+
+
+# -- pieces -------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Position:
+    """A locked position while a batch is decided: its buckets, latest count and what changed."""
+
+    buckets: dict[str, int]
+    mark: CountMark | None
+    start: dict[str, int]
+    new_mark: CountMark | None = None  # the count this batch applied last, if any
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    last: int | None = None  # index of the batch's last movement here (its event's cause)
+
+    @classmethod
+    def of(cls, pos: dict[str, Any]) -> _Position:
+        buckets = {b: int(pos[b]) for b in BUCKETS}
+        mark = CountMark(pos["count_at"], pos["count_key"]) if pos["count_at"] else None
+        return cls(buckets, mark, dict(buckets))
+
+    def add(self, deltas: dict[str, int], row: dict[str, Any], index: int) -> None:
+        for b, v in deltas.items():
+            self.buckets[b] += v
+        self.rows.append(row)
+        self.last = index
+
+    def pending_on_hand_after(self, at: datetime) -> int:
+        """Raw on_hand of this batch's own movements after `at` (not in the table yet)."""
+        return sum(r["raw_on_hand"] for r in self.rows
+                   if r["counted"] is None and r["occurred_at"] > at)
+
+    def update(self, key: Key, now: datetime) -> dict[str, Any]:
+        return {"item_id": key[0], "location_id": key[1], "now": now,
+                "count_at": self.new_mark.at if self.new_mark else None,
+                "count_key": self.new_mark.key if self.new_mark else None,
+                **{f"d_{b}": self.buckets[b] - self.start[b] for b in BUCKETS}}
+
+
+def _count(uow: UnitOfWork, m: Movement, pos: _Position, now: datetime,
+           index: int) -> dict[str, Any]:
+    mark = CountMark(m.occurred_at, f"{m.source}:{m.external_id}")
+    after = uow.ledger.raw_on_hand_after(m.item_id, m.location_id, m.occurred_at) + \
+        pos.pending_on_hand_after(m.occurred_at)
+    delta = count_delta(m.quantity, mark, pos.mark, pos.buckets["on_hand"], after)
+    row = movement_row(m, {"on_hand": delta or 0}, now,
+                       reason=m.reason or ("superseded" if delta is None else None))
+    if delta is not None:
+        pos.mark = pos.new_mark = mark
+    pos.add({"on_hand": delta or 0}, row, index)
+    return row
+
+
+def _guarded(uow: UnitOfWork, m: Movement, now: datetime) -> dict[str, int]:
+    assert m.guard is not None
+    buckets = uow.ledger.guarded_add(m.guard, m.item_id, m.location_id, m.quantity, now)
+    if buckets is None and expire_lapsed(uow, now, key=m.key):
+        buckets = uow.ledger.guarded_add(m.guard, m.item_id, m.location_id, m.quantity, now)
+    if buckets is None:
+        pos = uow.ledger.lock([m.key]).get(m.key)
+        raise Refused(m, max(available(pos), 0) if pos else 0)
+    return buckets
+
+
+def _replays(uow: UnitOfWork, moves: Sequence[Movement]
+             ) -> tuple[dict[int, Applied], dict[tuple[str, str], int]]:
+    """Results of movements already in the ledger, and the first index of every key; a key
+    reused with another payload, in the ledger or inside the batch, is a conflict."""
+    existing = uow.ledger.find_many([m.idempotency_key for m in moves])
+    results: dict[int, Applied] = {}
+    first_of: dict[tuple[str, str], int] = {}
+    for i, m in enumerate(moves):
+        key = m.idempotency_key
+        if key in first_of:
+            if moves[first_of[key]].digest != m.digest:
+                raise IdempotencyConflict(f"movements[{i}] reuses ({m.source}, "
+                                          f"{m.external_id}) with another payload",
+                                          field=f"movements[{i}].external_id")
+            continue
+        first_of[key] = i
+        if key in existing:
+            results[i] = replay_or_conflict(existing[key], m.digest, m.sku, m.location)
+    return results, first_of
+
+
+_INBOUND = frozenset({MovementType.EXPECTED, MovementType.TRANSFER_IN})
+
+
+def _insert(uow: UnitOfWork, moves: Sequence[Movement], rows: dict[int, dict[str, Any]],
+            with_ids: bool) -> None:
+    """Insert the rows (in index order) and track inbound units, which need the new ids."""
+    order = sorted(rows)
+    tracked = any(moves[i].type in _INBOUND for i in order)
+    ids = uow.ledger.insert_movements([rows[i] for i in order], returning=with_ids or tracked)
+    for n, i in enumerate(order):
+        movement_id = ids[n] if ids is not None else None
+        rows[i]["id"] = movement_id
+        if movement_id is not None:
+            _track_inbound(uow, moves[i], movement_id)
+
+
+def _track_inbound(uow: UnitOfWork, m: Movement, movement_id: int) -> None:
+    if m.type is MovementType.EXPECTED:
+        assert m.expected_at is not None
+        uow.ledger.add_inbound(m.item_id, m.location_id, m.quantity, m.expected_at,
+                               m.reference, movement_id)
+    elif m.type is MovementType.TRANSFER_IN:
+        uow.ledger.receive_inbound(m.item_id, m.location_id, m.quantity)
+
+
+def _event(m: Movement, buckets: dict[str, int], now: datetime) -> dict[str, Any]:
+    return {"type": AVAILABILITY_CHANGED, "subject": m.sku, "occurred_at": m.occurred_at,
+            "created_at": now,
+            "data": availability_data(m.sku, m.location, buckets, m.type.value, m.occurred_at)}
