@@ -43,7 +43,7 @@ def free_port() -> int:
 
 
 class ApiServer:
-    """`python -m omnistock.api.commands serve` in a subprocess (as `omnistock serve`)."""
+    """`python -m omnistock.cli serve` in a subprocess (as `omnistock serve`)."""
 
     def __init__(self, url: str, log: Path, *, workers: int = 1,
                  env: dict[str, str] | None = None) -> None:
@@ -61,7 +61,7 @@ class ApiServer:
     def start(self, timeout: float = 40.0) -> ApiServer:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "omnistock.api.commands", "serve", "--port", str(self.port),
+            [sys.executable, "-m", "omnistock.cli", "serve", "--port", str(self.port),
              "--workers", str(self.workers), "--log-level", "warning"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT)
         log.close()

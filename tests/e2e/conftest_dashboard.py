@@ -78,7 +78,7 @@ def seeded_db(folder: Path, items: int = 150, days: int = 3) -> tuple[Database, 
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
-    from omnistock.demo.commands import make_keys
+    from omnistock.demo.server import make_keys
 
     db, network = seeded_db(tmp_path_factory.mktemp("dashboard"))
     admin, associate = make_keys(db, network.associate_store)

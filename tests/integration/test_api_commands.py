@@ -1,10 +1,10 @@
-"""`omnistock keys create|list|revoke` (omnistock.api.commands), on both backends."""
+"""`omnistock keys create|list|revoke` (omnistock.cli.admin), on both backends."""
 
 from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from omnistock.api.commands import app
+from omnistock.cli import app
 from omnistock.services import keys
 from omnistock.store.database import Database
 

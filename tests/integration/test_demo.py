@@ -91,11 +91,11 @@ def test_history_feeds_the_figures(demo):
 
 
 def test_demo_command_seeds_and_prints_working_keys(tmp_path):
-    from omnistock.demo.commands import app
+    from omnistock.cli import app
 
     path = tmp_path / "demo.db"
     started = time.perf_counter()
-    result = CliRunner().invoke(app, ["--seed-only", "--items", "40", "--days", "1",
+    result = CliRunner().invoke(app, ["demo", "--seed-only", "--items", "40", "--days", "1",
                                       "--database", str(path)])
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 60
@@ -111,7 +111,7 @@ def test_demo_command_seeds_and_prints_working_keys(tmp_path):
 
 
 def test_demo_command_starts_afresh(tmp_path):
-    from omnistock.demo.commands import fresh_database
+    from omnistock.demo.server import fresh_database
 
     path = tmp_path / "again.db"
     for _ in range(2):
@@ -123,7 +123,7 @@ def test_demo_command_starts_afresh(tmp_path):
 
 
 def test_traffic_runs_against_the_api_and_keeps_the_ledger_true(demo):
-    from omnistock.demo.commands import make_keys
+    from omnistock.demo.server import make_keys
     from omnistock.demo.traffic import Traffic
 
     db, network = demo

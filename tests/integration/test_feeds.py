@@ -5,19 +5,32 @@ from __future__ import annotations
 import io
 import random
 from pathlib import Path
+from typing import BinaryIO
 
 from omnistock.domain.catalog import Item, Location
+from omnistock.ingest.registry import parse
 from omnistock.services import catalog
 from omnistock.services.availability import availability
-from omnistock.services.feeds import import_file, list_quarantine, retry_quarantine
+from omnistock.services.feeds import (
+    ImportSummary,
+    import_records,
+    list_quarantine,
+    retry_quarantine,
+)
 from omnistock.services.mappings import add_mapping
 from omnistock.services.movements import apply_movement
 from omnistock.services.sources import source_health
 from omnistock.services.verify import verify
+from omnistock.store.database import Database
 
 from ..factories import movement
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "feeds"
+
+
+def import_file(db: Database, fmt: str, fileobj: BinaryIO, source: str) -> ImportSummary:
+    """What `omnistock import` does with a file."""
+    return import_records(db, parse(fmt, fileobj), source=source, fmt=fmt)
 
 
 def seed(db):

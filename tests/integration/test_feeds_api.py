@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from omnistock.api.app import create_app
 from omnistock.services import keys
 from omnistock.services.availability import availability
+from omnistock.settings import get_settings
 from omnistock.store.database import Database
 
 from .test_feeds import seed
@@ -25,10 +26,12 @@ SECRET = "shop-secret"
 @pytest.fixture
 def client(db: Database, monkeypatch) -> Iterator[TestClient]:
     monkeypatch.setenv("OMNISTOCK_SHOPIFY_SECRET", SECRET)
+    get_settings.cache_clear()
     seed(db)
     app = create_app(db, background=[])
     with TestClient(app) as c:
         yield c
+    get_settings.cache_clear()  # monkeypatch restores the environment after this
 
 
 def auth(db: Database, role: str) -> dict[str, str]:

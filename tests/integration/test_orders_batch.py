@@ -7,7 +7,7 @@ import json
 import typer
 from typer.testing import CliRunner
 
-from omnistock.orders_commands import route
+from omnistock.cli.orders import route
 from omnistock.services.orders import get_order
 from omnistock.services.orders_batch import plan_waves, read_backlog
 from omnistock.services.verify import verify

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from omnistock.domain.feeds import FeedRecord, Rejected
 from omnistock.ingest.edifact import parse_edifact
-from omnistock.ingest.records import FeedRecord, Rejected
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "feeds" / "edifact"
 DC, STORE_A, STORE_B = "7612345000015", "7612345000022", "7612345000039"

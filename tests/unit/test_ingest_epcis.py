@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from omnistock.domain.errors import InvalidInput
+from omnistock.domain.feeds import FeedRecord, Rejected
 from omnistock.domain.movements import MovementType
 from omnistock.ingest.epcis import (
     biz_step,
@@ -19,7 +20,6 @@ from omnistock.ingest.epcis import (
     parse_epcis,
     parse_epcis_document,
 )
-from omnistock.ingest.records import FeedRecord, Rejected
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "feeds" / "epcis"
 OFFICIAL = Path("/work/shared/fixtures/epcis-official")

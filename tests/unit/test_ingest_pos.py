@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from omnistock.domain.feeds import FeedRecord, Rejected
 from omnistock.domain.movements import MovementType
 from omnistock.ingest.pos import parse_pos
-from omnistock.ingest.records import FeedRecord, Rejected
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "feeds" / "pos"
 HEADER = b"transaction_id,line,occurred_at,store,sku,quantity,type\n"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from omnistock.domain.feeds import FeedRecord, Rejected
 from omnistock.domain.movements import MovementType
-from omnistock.ingest.records import FeedRecord, Rejected
 from omnistock.ingest.shopify import (
     inventory_level_updated,
     order_created,

@@ -4,7 +4,7 @@ import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-from omnistock.ingest.records import FeedRecord, Rejected
+from omnistock.domain.feeds import FeedRecord, Rejected
 from omnistock.ingest.snapshot import parse_snapshot
 
 FEEDS = Path(__file__).parents[1] / "fixtures" / "feeds" / "snapshot"

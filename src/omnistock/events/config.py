@@ -1,10 +1,11 @@
-"""Settings of the event machinery, from the environment (`OMNISTOCK_*`) or passed in tests."""
+"""Settings of the event machinery: the deployable ones from `omnistock.settings`, the rest
+fixed here (tests replace them with `dataclasses.replace`)."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
+
+from ..settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -29,18 +30,18 @@ class EventsConfig:
     webhook_poll_interval: float = 0.5
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> EventsConfig:
-        def num(name: str, default: float) -> float:
-            return float(env.get(name, default))
-
+    def from_settings(cls, settings: Settings) -> EventsConfig:
         return cls(
-            source=env.get("OMNISTOCK_EVENT_SOURCE", cls.source),
-            nats_url=env.get("OMNISTOCK_NATS_URL") or None,
-            nats_stream=env.get("OMNISTOCK_NATS_STREAM", cls.nats_stream),
-            nats_subject_prefix=env.get("OMNISTOCK_NATS_SUBJECT_PREFIX",
-                                        cls.nats_subject_prefix),
-            webhook_max_attempts=int(num("OMNISTOCK_WEBHOOK_MAX_ATTEMPTS",
-                                         cls.webhook_max_attempts)),
-            webhook_backoff_base=num("OMNISTOCK_WEBHOOK_BACKOFF_BASE", cls.webhook_backoff_base),
-            webhook_backoff_cap=num("OMNISTOCK_WEBHOOK_BACKOFF_CAP", cls.webhook_backoff_cap),
+            source=settings.event_source,
+            nats_url=settings.nats_url or None,
+            nats_stream=settings.nats_stream,
+            nats_subject_prefix=settings.nats_subject_prefix,
+            webhook_max_attempts=settings.webhook_max_attempts,
+            webhook_backoff_base=settings.webhook_backoff_base,
+            webhook_backoff_cap=settings.webhook_backoff_cap,
         )
+
+    @classmethod
+    def from_env(cls) -> EventsConfig:
+        """The process's settings (`get_settings()`), for callers that are given none."""
+        return cls.from_settings(get_settings())

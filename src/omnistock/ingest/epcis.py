@@ -49,9 +49,10 @@ from urllib.parse import unquote, urlsplit
 
 from omnistock.domain import gs1
 from omnistock.domain.errors import InvalidInput
+from omnistock.domain.feeds import Kind
 from omnistock.domain.movements import MovementType
 
-from .records import Feed, FeedRecord, Kind, ParseResult, Rejected, parse_timestamp
+from .records import Feed, FeedRecord, ParseResult, Rejected, parse_timestamp
 
 _BIZSTEP = re.compile(
     r"(?:urn:epcglobal:cbv:bizstep:|https?://ref\.gs1\.org/cbv/BizStep-|cbv:BizStep-)?"

@@ -1,4 +1,6 @@
-"""What every feed adapter yields: a FeedRecord to apply, or a Rejected to quarantine.
+"""What every feed adapter yields (a FeedRecord to apply, or a Rejected to quarantine, both
+defined in domain/feeds.py so that services read them without importing ingest), and the
+field parsers the adapters share.
 
 Adapters are pure: they read bytes and yield records in source order, one per fact, and never
 touch the ledger. A broken record becomes a `Rejected` naming the field and what was wrong, and
@@ -10,50 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
 
 from omnistock.domain import gs1
 from omnistock.domain.errors import InvalidInput
-from omnistock.domain.movements import MovementType
-
-Kind = Literal["movement", "count"]
-ItemScheme = Literal["sku", "gtin", "source"]
-LocationScheme = Literal["code", "gln", "source"]
-
-
-@dataclass(frozen=True, slots=True)
-class FeedRecord:
-    """One fact to apply.
-
-    `item_scheme`: "sku" (our item key), "gtin" (a validated GTIN-14) or "source" (the source's
-    own id, which needs a mapping). `location_scheme`: "code" (our location key), "gln"
-    (a validated GLN-13) or "source". `quantity` is positive units for a movement and the
-    counted on_hand (>= 0) for a count. `occurred_at` is timezone-aware, in UTC.
-    """
-
-    position: str
-    kind: Kind
-    type: MovementType | None
-    item_code: str
-    item_scheme: ItemScheme
-    location_code: str
-    location_scheme: LocationScheme
-    quantity: int
-    occurred_at: datetime
-    external_id: str
-    raw: str
-
-
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """A record (or a whole file) that cannot be applied, with the reason, for quarantine."""
-
-    position: str
-    raw: str
-    reason: str
-
+from omnistock.domain.feeds import FeedRecord, ItemScheme, LocationScheme, Rejected
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 

@@ -10,25 +10,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..domain.errors import DomainError
+from ..domain.feeds import FeedRecord, Rejected
 from ..domain.movements import MovementRequest, MovementType
-from ..ingest.edifact import parse_edifact
-from ..ingest.epcis import parse_epcis
-from ..ingest.pos import parse_pos
-from ..ingest.records import FeedRecord, Rejected
-from ..ingest.snapshot import parse_snapshot
 from ..store.database import Database
 from .context import iso
 from .movements import Applied, CountRequest, apply_batch, apply_counts, apply_movement
-
-PARSERS: dict[str, Callable[[BinaryIO], Iterable[FeedRecord | Rejected]]] = {
-    "pos": parse_pos,
-    "snapshot": parse_snapshot,
-    "epcis": parse_epcis,
-    "edifact": parse_edifact,
-}
 
 
 @dataclass
@@ -120,15 +109,6 @@ class Resolver:
             raise Unresolved(f"unmapped location {r.location_scheme} {r.location_code!r} for "
                              f"source {self.source}")
         return found
-
-
-def import_file(db: Database, fmt: str, fileobj: BinaryIO, *, source: str | None = None,
-                batch_size: int = 1000,
-                on_batch: Callable[[ImportSummary], None] | None = None) -> ImportSummary:
-    if fmt not in PARSERS:
-        raise DomainError(f"format must be one of {', '.join(PARSERS)}", field="format")
-    return import_records(db, PARSERS[fmt](fileobj), source=source or fmt, fmt=fmt,
-                          batch_size=batch_size, on_batch=on_batch)
 
 
 def import_records(db: Database, records: Iterable[FeedRecord | Rejected], *, source: str,

@@ -13,18 +13,14 @@ without SERIALIZABLE retries.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-DEFAULT_URL = "sqlite:///omnistock.db"
+from ..settings import get_settings
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-def database_url() -> str:
-    return os.environ.get("OMNISTOCK_DATABASE_URL", DEFAULT_URL)
 
 
 def normalise_url(url: str) -> str:
@@ -36,7 +32,7 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str | None = None, *, pool_size: int = 5) -> Engine:
-    url = normalise_url(url or database_url())
+    url = normalise_url(url or get_settings().database_url)
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
     return create_engine(

@@ -10,20 +10,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .services.orders_batch import apply_wave, plan_waves, read_backlog
-from .store.database import Database
+from ..services.orders_batch import apply_wave, plan_waves, read_backlog
+from ..store.database import Database
+from .options import DbOption
 
 out = Console()
 err = Console(stderr=True)
-DbOption = typer.Option(None, "--database-url", envvar="OMNISTOCK_DATABASE_URL",
-                        help="SQLAlchemy URL (default sqlite:///omnistock.db)")
 
 
 def route(batch: Path = typer.Option(..., "--batch", exists=True, dir_okay=False,
                                      readable=True, help="JSON Lines: one order a line"),
           apply: bool = typer.Option(False, "--apply", help="place the orders as planned"),
           as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
-          database_url: str | None = DbOption) -> None:
+          database_url: str = DbOption) -> None:
     """Plan a backlog jointly against node stock and capacity (wave planning) and print its
     total cost against sourcing the orders one by one; --apply places them."""
     db = Database.open(database_url)

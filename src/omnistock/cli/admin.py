@@ -1,11 +1,6 @@
-"""`omnistock serve` and `omnistock keys ...` (registered in cli.py; also
-`python -m omnistock.api.commands ...`)."""
+"""`omnistock init`, `omnistock verify` and `omnistock keys ...`."""
 
 from __future__ import annotations
-
-import os
-import shutil
-import tempfile
 
 import typer
 from rich.console import Console
@@ -13,38 +8,37 @@ from rich.table import Table
 
 from ..domain.errors import DomainError
 from ..services import keys as key_service
+from ..services.verify import verify as verify_ledger
 from ..store.database import Database
+from ..store.migrate import upgrade
+from .options import DbOption
 
-app = typer.Typer(help="omnistock API server and keys.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 err = Console(stderr=True)
-
-DbOption = typer.Option(None, "--database-url", envvar="OMNISTOCK_DATABASE_URL",
-                        help="SQLAlchemy URL (default sqlite:///omnistock.db)")
+out = Console()
 
 
-@app.command()
-def serve(host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
-          port: int = typer.Option(8000, "--port", help="TCP port"),
-          workers: int = typer.Option(1, "--workers", min=1, help="server processes"),
-          log_level: str = typer.Option("info", "--log-level"),
-          database_url: str | None = DbOption) -> None:
-    """Serve the HTTP API (and its background tasks) with uvicorn."""
-    import uvicorn
+def init(database_url: str = DbOption) -> None:
+    """Create or migrate the database to the latest schema."""
+    db = Database.open(database_url)
+    upgrade(db.engine)
+    err.print(f"[green]database ready[/] at {db.engine.url.render_as_string()}")
 
-    if database_url:
-        os.environ["OMNISTOCK_DATABASE_URL"] = database_url  # read by each worker process
-    metrics_dir = None
-    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        metrics_dir = tempfile.mkdtemp(prefix="omnistock-metrics-")
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    try:
-        uvicorn.run("omnistock.api.main:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level=log_level, access_log=False)
-    finally:
-        if metrics_dir:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+def verify(database_url: str = DbOption) -> None:
+    """Prove positions == fold(ledger); exit 1 with a report of differing positions."""
+    db = Database.open(database_url)
+    mismatches = verify_ledger(db)
+    if not mismatches:
+        out.print("[green]ok[/]: every position equals the fold of its ledger")
+        return
+    table = Table(title=f"{len(mismatches)} differing bucket(s)")
+    for col in ("sku", "location", "bucket", "position", "ledger", "check"):
+        table.add_column(col)
+    for m in mismatches:
+        table.add_row(m.sku, m.location, m.bucket, str(m.position), str(m.ledger), m.check)
+    out.print(table)
+    raise typer.Exit(1)
 
 
 def _fail(e: DomainError) -> None:
@@ -57,7 +51,7 @@ def create(role: str = typer.Option(..., "--role", help="admin, integration, sto
            location: str | None = typer.Option(None, "--location",
                                                help="the location a store key acts at"),
            name: str = typer.Option("", "--name", help="what the key is for"),
-           database_url: str | None = DbOption) -> None:
+           database_url: str = DbOption) -> None:
     """Create a key and print it, alone, on stdout (it is shown only this once)."""
     try:
         key, record = key_service.create_key(Database.open(database_url), role=role,
@@ -70,7 +64,7 @@ def create(role: str = typer.Option(..., "--role", help="admin, integration, sto
 
 
 @keys_app.command("list")
-def list_(database_url: str | None = DbOption) -> None:
+def list_(database_url: str = DbOption) -> None:
     """Every key: prefix, role, location, name, created, revoked (never the key itself)."""
     table = Table()
     for col in ("prefix", "role", "location", "name", "created_at", "revoked_at"):
@@ -84,7 +78,7 @@ def list_(database_url: str | None = DbOption) -> None:
 
 @keys_app.command("revoke")
 def revoke(prefix: str = typer.Argument(..., help="the key's prefix (see `keys list`)"),
-           database_url: str | None = DbOption) -> None:
+           database_url: str = DbOption) -> None:
     """Revoke a key; servers stop accepting it within their key cache time (30 s)."""
     try:
         record = key_service.revoke_key(Database.open(database_url), prefix)
@@ -92,7 +86,3 @@ def revoke(prefix: str = typer.Argument(..., help="the key's prefix (see `keys l
         _fail(e)
         return
     err.print(f"revoked {record.prefix} at {record.view()['revoked_at']}")
-
-
-if __name__ == "__main__":
-    app()

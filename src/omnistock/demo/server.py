@@ -1,5 +1,5 @@
-"""`omnistock demo`: a fresh SQLite database with a seeded retailer, the API and the dashboard,
-and simulated live traffic. Registered in cli.py; also `python -m omnistock.demo.commands`."""
+"""The demo's moving parts: a fresh SQLite database, its keys, and the API served with
+simulated live traffic (`omnistock demo` puts them together)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ import threading
 import time
 from pathlib import Path
 
-import typer
 from rich.console import Console
 
 from ..store.database import Database
 from ..store.migrate import upgrade
-from . import retailer
-from .seed import Seeded, seed
+from .seed import Seeded
 
 err = Console(stderr=True)
-app = typer.Typer(help="omnistock demo.", no_args_is_help=False)
 
 
 def fresh_database(path: Path) -> Database:
@@ -34,31 +31,6 @@ def make_keys(db: Database, location: str) -> tuple[str, str]:
     associate, _ = create_key(db, role="store", location=location,
                               name=f"demo associate at {location}")
     return admin, associate
-
-
-def demo(
-    port: int = typer.Option(8000, "--port", help="TCP port"),
-    host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
-    database: Path = typer.Option(Path("omnistock-demo.db"), "--database",
-                                  help="SQLite file, created afresh"),
-    items: int = typer.Option(3000, "--items", min=10, max=3000, help="catalogue size"),
-    days: int = typer.Option(7, "--days", min=0, max=60, help="days of history"),
-    rate: float = typer.Option(4.0, "--rate", min=0.1, max=200, help="simulated events/s"),
-    no_traffic: bool = typer.Option(False, "--no-traffic", help="serve without traffic"),
-    seed_only: bool = typer.Option(False, "--seed-only", help="seed, print the keys, exit"),
-) -> None:
-    """Seed a believable retailer into a fresh SQLite file, then serve the API and the
-    dashboard with simulated live traffic (Ctrl-C stops)."""
-    db = fresh_database(database.resolve())
-    err.print(f"[bold]{retailer.NAME}[/]: seeding {database} ...")
-    seeded = seed(db, items=items, days=days, progress=lambda m: err.print(f"  {m}"))
-    admin, associate = make_keys(db, seeded.network.associate_store)
-    describe(seeded)
-    if seed_only:
-        print(f"admin key: {admin}")
-        print(f"store key ({seeded.network.associate_store}): {associate}")
-        return
-    serve(db, seeded, host, port, admin, associate, rate=0 if no_traffic else rate)
 
 
 def describe(seeded: Seeded) -> None:
@@ -104,9 +76,3 @@ def _report(traffic: object, every: float = 60.0) -> None:
     while True:
         time.sleep(every)
         err.print(f"[dim]traffic so far: {traffic.summary()}[/]")  # type: ignore[attr-defined]
-
-
-app.command()(demo)
-
-if __name__ == "__main__":
-    app()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import os
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -14,17 +12,19 @@ from fastapi.responses import Response
 from pydantic import BaseModel, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from ..domain.errors import InvalidInput, InvalidState
-from ..ingest.shopify import TOPICS, parse_webhook, verify_hmac
-from ..services import idempotency
-from ..services.feeds import PARSERS, import_file, import_records, list_quarantine, retry_quarantine
-from ..services.mappings import add_mapping, list_mappings, remove_mapping
-from ..services.sources import source_health
-from . import schemas
-from .auth import Principal, require
-from .deps import DbDep, Reader
-from .idempotency import json_response
-from .problems import Unauthenticated, responses
+from ...domain.errors import InvalidInput, InvalidState
+from ...ingest.registry import FORMATS, parse
+from ...ingest.shopify import TOPICS, parse_webhook, verify_hmac
+from ...services import idempotency
+from ...services.feeds import import_records, list_quarantine, retry_quarantine
+from ...services.mappings import add_mapping, list_mappings, remove_mapping
+from ...services.sources import source_health
+from ...settings import get_settings
+from .. import schemas
+from ..auth import Principal, require
+from ..deps import DbDep, Reader
+from ..idempotency import json_response
+from ..problems import Unauthenticated, responses
 
 router = APIRouter(prefix="/v1", tags=["feeds"])
 Importer = Annotated[Principal, Depends(require("movements:write"))]
@@ -74,9 +74,9 @@ async def push_feed(request: Request, db: DbDep, _: Importer,
     """A feed file in the body, applied like `omnistock import FORMAT FILE`: records that cannot
     be applied are quarantined with their reason, and the summary adds up."""
     data = await _body(request)
-    assert format in PARSERS
-    summary = await run_in_threadpool(import_file, db, format, io.BytesIO(data),
-                                      source=source)
+    assert format in FORMATS
+    summary = await run_in_threadpool(
+        lambda: import_records(db, parse(format, data), source=source or format, fmt=format))
     return json_response(200, summary.as_dict())
 
 
@@ -94,7 +94,7 @@ async def shopify_webhook(
     of the raw body with the shop's secret, `OMNISTOCK_SHOPIFY_SECRET`), de-duplicated on
     `X-Shopify-Webhook-Id`."""
     data = await _body(request)
-    secret = os.environ.get("OMNISTOCK_SHOPIFY_SECRET", "")
+    secret = get_settings().shopify_secret
     if not secret or not hmac_header or not verify_hmac(data, hmac_header, secret):
         raise Unauthenticated("X-Shopify-Hmac-Sha256 does not match the body")
     if topic not in TOPICS:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import typer
@@ -11,13 +10,15 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..services.feeds import PARSERS, ImportSummary, import_file, list_quarantine, retry_quarantine
+from ..ingest.registry import FORMATS, parse
+from ..services.feeds import ImportSummary, import_records, list_quarantine, retry_quarantine
 from ..services.mappings import add_mapping, list_mappings, remove_mapping
+from ..settings import get_settings
 from ..store.database import Database
+from .options import DbOption
 
 out = Console()
 err = Console(stderr=True)
-DbOption = typer.Option(None, "--database-url", envvar="OMNISTOCK_DATABASE_URL")
 
 mappings_app = typer.Typer(help="How each source names our items and locations.",
                            no_args_is_help=True)
@@ -48,22 +49,22 @@ class _CountingReader:
 
 
 def import_command(
-    format: str = typer.Argument(..., help=f"one of: {', '.join(PARSERS)}"),
+    format: str = typer.Argument(..., help=f"one of: {', '.join(FORMATS)}"),
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
     source: str | None = typer.Option(None, help="source name (default: the format)"),
     batch_size: int = typer.Option(1000, min=1, max=100_000),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON"),
-    database_url: str | None = DbOption,
+    database_url: str = DbOption,
 ) -> None:
     """Import a feed file: streaming, batched transactions, a progress bar and a summary."""
-    if format not in PARSERS:
-        err.print(f"[red]format must be one of {', '.join(PARSERS)}[/]")
+    if format not in FORMATS:
+        err.print(f"[red]format must be one of {', '.join(FORMATS)}[/]")
         raise typer.Exit(2)
     db = Database.open(database_url)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                TextColumn("{task.fields[status]}"), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=False,
-                  disable=not err.is_terminal and not os.environ.get("OMNISTOCK_PROGRESS")
+                  disable=not err.is_terminal and not get_settings().progress
                   ) as progress, file.open("rb") as fh:
         task = progress.add_task(f"{format} {file.name}", total=file.stat().st_size, status="")
 
@@ -71,8 +72,9 @@ def import_command(
             progress.update(task, status=f"{s.read:,} read, {s.applied:,} applied")
 
         reader = _CountingReader(fh, lambda n: progress.advance(task, n))
-        summary = import_file(db, format, reader, source=source,  # type: ignore[arg-type]
-                              batch_size=batch_size, on_batch=on_batch)
+        summary = import_records(db, parse(format, reader),  # type: ignore[arg-type]
+                                 source=source or format, fmt=format,
+                                 batch_size=batch_size, on_batch=on_batch)
     if as_json:
         out.print_json(json.dumps(summary.as_dict()))
     else:
@@ -112,14 +114,14 @@ def _print_summary(s: ImportSummary) -> None:
 def mappings_add(source: str, kind: str = typer.Argument(..., help="item or location"),
                  code: str = typer.Argument(..., help="the source's own code"),
                  target: str = typer.Argument(..., help="our sku or location code"),
-                 database_url: str | None = DbOption) -> None:
+                 database_url: str = DbOption) -> None:
     add_mapping(Database.open(database_url), source=source, kind=kind, code=code, target=target)
     err.print(f"{source}: {kind} {code!r} -> {target}")
 
 
 @mappings_app.command("list")
 def mappings_list(source: str | None = typer.Option(None),
-                  database_url: str | None = DbOption) -> None:
+                  database_url: str = DbOption) -> None:
     table = Table()
     for col in ("source", "kind", "code", "target"):
         table.add_column(col)
@@ -130,13 +132,13 @@ def mappings_list(source: str | None = typer.Option(None),
 
 @mappings_app.command("remove")
 def mappings_remove(source: str, kind: str, code: str,
-                    database_url: str | None = DbOption) -> None:
+                    database_url: str = DbOption) -> None:
     remove_mapping(Database.open(database_url), source=source, kind=kind, code=code)
 
 
 @quarantine_app.command("list")
 def quarantine_list(source: str | None = typer.Option(None),
-                    database_url: str | None = DbOption) -> None:
+                    database_url: str = DbOption) -> None:
     table = Table()
     for col in ("id", "source", "position", "reason", "retryable"):
         table.add_column(col)
@@ -148,6 +150,6 @@ def quarantine_list(source: str | None = typer.Option(None),
 
 @quarantine_app.command("retry")
 def quarantine_retry(source: str | None = typer.Option(None),
-                     database_url: str | None = DbOption) -> None:
+                     database_url: str = DbOption) -> None:
     """Apply again the quarantined records that parsed (e.g. after adding a mapping)."""
     _print_summary(retry_quarantine(Database.open(database_url), source))

@@ -1,0 +1,22 @@
+"""The `omnistock` command: one Typer app, one module per group of commands."""
+
+from __future__ import annotations
+
+import typer
+
+from .admin import init, keys_app, verify
+from .demo import demo
+from .feeds import import_command, mappings_app, quarantine_app
+from .orders import route
+from .serve import serve
+
+app = typer.Typer(help="omnistock: one truth for every unit of stock.", no_args_is_help=True)
+app.command()(init)
+app.command()(verify)
+app.command()(serve)
+app.command()(demo)
+app.add_typer(keys_app, name="keys")
+app.command("import")(import_command)
+app.add_typer(mappings_app, name="mappings")
+app.add_typer(quarantine_app, name="quarantine")
+app.command("route")(route)
