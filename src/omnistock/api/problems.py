@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from ..domain.errors import DomainError
-from .schemas import UNION_TAGS
+from .schemas.movements import UNION_TAGS
 
 PROBLEM_BASE = "https://omnistock.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
