@@ -22,6 +22,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from omnistock.api.problems import status_for
 from omnistock.domain.errors import DomainError
 from omnistock.events.config import EventsConfig
 from omnistock.events.routes import router
@@ -52,8 +53,9 @@ def make_app(db: Database, config: EventsConfig = FAST) -> FastAPI:
 
     @app.exception_handler(DomainError)
     async def problem(_request: Request, e: DomainError) -> JSONResponse:
-        return JSONResponse({"type": e.code, "title": e.title, "status": e.status,
-                             "detail": e.detail, "field": e.field}, status_code=e.status,
+        status = status_for(e)
+        return JSONResponse({"type": e.code, "title": e.title, "status": status,
+                             "detail": e.detail, "field": e.field}, status_code=status,
                             media_type="application/problem+json")
 
     return app

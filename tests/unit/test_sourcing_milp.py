@@ -15,6 +15,7 @@ from omnistock.domain.sourcing.milp import order_model, plan_exact, plan_order
 from omnistock.domain.sourcing.policy import RateBand, RateTable, SourcingPolicy
 from omnistock.domain.sourcing.preparation import prepare
 from omnistock.domain.sourcing.shipments import allocation_cents
+from omnistock.solver import quiet_highs
 
 HOME = (48.0, 2.0)
 KM_PER_DEGREE = 111.195
@@ -275,8 +276,25 @@ def test_batch_is_feasible_and_never_worse_than_one_by_one(instance):
 
 
 def test_highs_banner_stays_off_stdout():
-    code = ("from omnistock.domain.sourcing.highs import quiet_highs\n"
+    code = ("from omnistock.solver import quiet_highs\n"
             "quiet_highs(); quiet_highs(); print('only this')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60)
     assert out.stdout == "only this\n"
+
+
+def test_planners_build_their_solvers_with_the_given_factory():
+    built = []
+
+    def counting():
+        built.append(quiet_highs())
+        return built[-1]
+
+    order = ship_to("o", 0, ("S", 3))
+    nodes = [node("A", 10, {"S": 2}), node("B", 50, {"S": 5})]
+    plan = plan_order(order, nodes, FLAT, new_solver=counting)
+    assert plan.explanation.strategy == "milp" and len(built) == 1
+    assert plan == plan_order(order, nodes, FLAT)
+    batch = plan_batch([order, ship_to("p", 0, ("S", 1))], nodes, FLAT, new_solver=counting)
+    assert batch.strategy == "batch_milp" and len(built) == 4  # two one by one, one joint
+    assert batch == plan_batch([order, ship_to("p", 0, ("S", 1))], nodes, FLAT)

@@ -19,7 +19,7 @@ from ..events.background import background_task as events_background
 from ..store.database import Database
 from ..web import kpis as web_kpis
 from ..web import routes as web_routes
-from . import orders, problems
+from . import problems
 from .auth import KeyCache, require
 from .background import (
     BackgroundTask,
@@ -30,7 +30,7 @@ from .background import (
 from .metrics import OutboxLag, RequestTimer, SourceHealth
 from .metrics import router as metrics_router
 from .problems import responses
-from .routes import catalog, feeds, health, me, movements, stock
+from .routes import catalog, feeds, health, me, movements, orders, stock
 
 
 def _version() -> str:

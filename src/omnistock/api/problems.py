@@ -1,8 +1,9 @@
 """Every error leaves the API here, as an RFC 9457 problem (application/problem+json).
 
-Domain errors carry their own code, status, title, offending field and structured data
-(domain/errors.py); this module is the one place that turns them, request validation errors
-and the router's 404/405 into problem documents, and documents them in the OpenAPI schema.
+Domain errors carry a code, title, offending field and structured data (domain/errors.py);
+this module is the one place that gives each code its HTTP status, turns domain errors,
+request validation errors and the router's 404/405 into problem documents, and documents
+them in the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
 from ..domain.errors import DomainError
-from .schemas import UNION_TAGS
+from .schemas.movements import UNION_TAGS
 
 PROBLEM_BASE = "https://omnistock.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -29,19 +30,29 @@ log = logging.getLogger("omnistock.api")
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     title = "Missing, unknown or revoked API key"
-    status = 401
 
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency-key-reused"
     title = "Idempotency-Key reused with a different request"
-    status = 409
 
 
 class IdempotencyKeyInProgress(DomainError):
     code = "idempotency-key-in-progress"
     title = "A request with this Idempotency-Key has not finished"
-    status = 409
+
+
+STATUSES = {
+    "domain-error": 422, "invalid-input": 422, "invalid-identifier": 422,
+    "unknown-reference": 422, "not-found": 404, "forbidden": 403, "unauthenticated": 401,
+    "already-exists": 409, "insufficient-stock": 409, "idempotency-conflict": 409,
+    "invalid-state": 409, "idempotency-key-reused": 409, "idempotency-key-in-progress": 409}
+
+
+def status_for(exc: DomainError) -> int:
+    """The HTTP status of a domain error's code; a code not in the table is a rule violation
+    like any other (422)."""
+    return STATUSES.get(exc.code, 422)
 
 
 class FieldError(BaseModel):
@@ -74,11 +85,12 @@ def problem(status: int, code: str, title: str, detail: str, *, field: str | Non
 
 
 def from_domain(exc: DomainError) -> ProblemResponse:
-    headers = {"WWW-Authenticate": 'Bearer realm="omnistock"'} if exc.status == 401 else None
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": 'Bearer realm="omnistock"'} if status == 401 else None
     if isinstance(exc, IdempotencyKeyInProgress):
         headers = {"Retry-After": "1"}
     data = {k: v for k, v in exc.data.items() if k not in Problem.model_fields}
-    return problem(exc.status, exc.code, exc.title, exc.detail, field=exc.field,
+    return problem(status, exc.code, exc.title, exc.detail, field=exc.field,
                    headers=headers, **data)
 
 

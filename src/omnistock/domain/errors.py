@@ -1,4 +1,5 @@
-"""Typed domain errors. Each carries structured data; the API maps them to RFC 9457 problems."""
+"""Typed domain errors. Each carries a code and structured data; the API maps codes to HTTP
+statuses and renders RFC 9457 problems (api/problems.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ class DomainError(Exception):
 
     code = "domain-error"
     title = "Request violates a rule"
-    status = 422
 
     def __init__(self, detail: str, *, field: str | None = None, **data: Any) -> None:
         super().__init__(detail)
@@ -22,7 +22,6 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     code = "invalid-input"
     title = "Invalid input"
-    status = 422
 
 
 class InvalidIdentifier(InvalidInput):
@@ -33,12 +32,11 @@ class InvalidIdentifier(InvalidInput):
 class NotFound(DomainError):
     code = "not-found"
     title = "Not found"
-    status = 404
 
 
 class UnknownReference(InvalidInput):
-    """An input names an item, location or channel that does not exist (422, not 404: the
-    resource addressed by the request exists, what it refers to does not)."""
+    """An input names an item, location or channel that does not exist: not `not-found`,
+    since the resource addressed by the request exists, what it refers to does not."""
 
     code = "unknown-reference"
     title = "Unknown reference"
@@ -47,13 +45,11 @@ class UnknownReference(InvalidInput):
 class AlreadyExists(DomainError):
     code = "already-exists"
     title = "Already exists"
-    status = 409
 
 
 class InsufficientStock(DomainError):
     code = "insufficient-stock"
     title = "Insufficient stock"
-    status = 409
 
     def __init__(self, detail: str, *, lines: list[dict[str, Any]] | None = None, **data: Any):
         super().__init__(detail, field="quantity", lines=lines or [], **data)
@@ -62,16 +58,13 @@ class InsufficientStock(DomainError):
 class IdempotencyConflict(DomainError):
     code = "idempotency-conflict"
     title = "Idempotency key reused with a different payload"
-    status = 409
 
 
 class InvalidState(DomainError):
     code = "invalid-state"
     title = "Not allowed in the current state"
-    status = 409
 
 
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Forbidden"
-    status = 403

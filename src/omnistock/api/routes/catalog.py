@@ -8,11 +8,12 @@ from fastapi import APIRouter, Depends, Query
 
 from ...domain.catalog import Item, Location
 from ...services import catalog
-from .. import schemas
 from ..auth import Principal, require
 from ..deps import DbDep, Reader
 from ..idempotency import Idempotent, idempotent_for, replayed
 from ..problems import responses
+from ..schemas import Code
+from ..schemas import catalog as schemas
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
@@ -50,7 +51,7 @@ def search_items(db: DbDep, _: Reader,
 
 
 @router.get("/items/{sku}", response_model=schemas.Item, responses=READ)
-def get_item(sku: schemas.Code, db: DbDep, _: Reader) -> dict:
+def get_item(sku: Code, db: DbDep, _: Reader) -> dict:
     return catalog.get_item(db, sku)
 
 
@@ -70,7 +71,7 @@ def list_locations(db: DbDep, _: Reader) -> dict:
 
 
 @router.get("/locations/{code}", response_model=schemas.Location, responses=READ)
-def get_location(code: schemas.Code, db: DbDep, _: Reader) -> dict:
+def get_location(code: Code, db: DbDep, _: Reader) -> dict:
     return catalog.get_location(db, code)
 
 
@@ -84,5 +85,5 @@ def create_channel(body: schemas.ChannelIn, db: DbDep, _: NetworkWriter,
 
 
 @router.get("/channels/{code}", response_model=schemas.Channel, responses=READ)
-def get_channel(code: schemas.Code, db: DbDep, _: Reader) -> dict:
+def get_channel(code: Code, db: DbDep, _: Reader) -> dict:
     return catalog.get_channel(db, code)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
-from pydantic import BaseModel
+
+from ..schemas.health import Health
 
 router = APIRouter(tags=["operations"])
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
 
 
 @router.get("/healthz", response_model=Health)

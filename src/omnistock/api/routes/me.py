@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from ..deps import Reader
 from ..problems import responses
+from ..schemas.me import Me
 
 router = APIRouter(prefix="/v1", tags=["operations"])
-
-
-class Me(BaseModel):
-    prefix: str
-    role: Literal["admin", "integration", "store", "viewer"]
-    location: str | None
 
 
 @router.get("/me", response_model=Me, responses=responses(401, 403))

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends
 from ...domain.movements import MovementRequest, MovementType
 from ...metrics import MOVEMENTS_APPLIED
 from ...services.movements import Applied, CountRequest, apply_batch, apply_count, apply_movement
-from .. import schemas
 from ..auth import Principal, require
 from ..deps import DbDep
 from ..idempotency import Idempotent, idempotent_for, replayed
 from ..problems import responses
+from ..schemas.movements import CountIn, Movement, MovementBatch, MovementBatchIn, MovementsBody
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
 
@@ -25,7 +25,7 @@ CountWriter = Annotated[Principal, Depends(_counts)]
 CountsOnce = Annotated[Idempotent, Depends(idempotent_for(_counts))]
 
 ANSWERS = {**responses(400, 401, 403, 409, 422),
-           **replayed(schemas.Movement | schemas.MovementBatch)}
+           **replayed(Movement | MovementBatch)}
 
 
 def to_request(m: Any) -> MovementRequest:
@@ -43,15 +43,15 @@ def _counted(results: list[Applied]) -> int:
 
 
 @router.post("/movements", status_code=201,
-             response_model=schemas.Movement | schemas.MovementBatch, responses=ANSWERS)
-def post_movements(body: schemas.MovementsBody, db: DbDep, who: MovementWriter,
+             response_model=Movement | MovementBatch, responses=ANSWERS)
+def post_movements(body: MovementsBody, db: DbDep, who: MovementWriter,
                    once: MovementsOnce):
     """Apply one movement, or `{"movements": [...]}` all in one transaction (all or none).
 
     201 when applied; 200 with the same body when every movement is an identical replay of
     its `(source, external_id)`; 409 when such a key was used with another payload."""
-    batch = isinstance(body, schemas.MovementBatchIn)
-    items = body.movements if isinstance(body, schemas.MovementBatchIn) else [body]
+    batch = isinstance(body, MovementBatchIn)
+    items = body.movements if isinstance(body, MovementBatchIn) else [body]
     for i, m in enumerate(items):
         who.at(m.location, f"movements[{i}].location" if batch else "location")
     requests = [to_request(m) for m in items]
@@ -66,9 +66,9 @@ def post_movements(body: schemas.MovementsBody, db: DbDep, who: MovementWriter,
     return once.respond(work)
 
 
-@router.post("/counts", status_code=201, response_model=schemas.Movement,
-             responses={**ANSWERS, **replayed(schemas.Movement)})
-def post_count(body: schemas.CountIn, db: DbDep, who: CountWriter, once: CountsOnce):
+@router.post("/counts", status_code=201, response_model=Movement,
+             responses={**ANSWERS, **replayed(Movement)})
+def post_count(body: CountIn, db: DbDep, who: CountWriter, once: CountsOnce):
     """Record a count: on_hand was `counted_quantity` at `counted_at`. Returns the count
     movement with the adjustment it made (movements after `counted_at` stay on top)."""
     who.at(body.location)

@@ -12,11 +12,13 @@ from ...domain.errors import InsufficientStock, NotFound, UnknownReference
 from ...metrics import RESERVATIONS_REFUSED
 from ...services import reservations
 from ...services.availability import availability
-from .. import schemas
 from ..auth import Principal, require
 from ..deps import DbDep, Reader
 from ..idempotency import Idempotent, idempotent_for, json_response, replayed
 from ..problems import responses
+from ..schemas import Code
+from ..schemas.reservations import Reservation, ReservationIn
+from ..schemas.stock import Availability
 
 router = APIRouter(prefix="/v1", tags=["stock"])
 
@@ -25,11 +27,11 @@ Reserver = Annotated[Principal, Depends(_reservations)]
 ReservationsOnce = Annotated[Idempotent, Depends(idempotent_for(_reservations))]
 
 
-@router.get("/availability/{sku}", response_model=schemas.Availability,
+@router.get("/availability/{sku}", response_model=Availability,
             responses=responses(401, 403, 404, 422))
 def get_availability(
-        sku: schemas.Code, db: DbDep, _: Reader,
-        channel: Annotated[schemas.Code | None, Query()] = None,
+        sku: Code, db: DbDep, _: Reader,
+        channel: Annotated[Code | None, Query()] = None,
         horizon_days: Annotated[int | None, Query(ge=0, le=366)] = None) -> Response:
     """Buckets and `available` per location; with `channel`, only its locations (ATP); with
     `horizon_days`, also what is expected within it (`future_available`)."""
@@ -43,10 +45,10 @@ _LINKS = {op: {"operationId": op, "parameters": {"id": "$response.body#/id"}}
           for op in ("get_reservation", "commit_reservation", "release_reservation")}
 
 
-@router.post("/reservations", status_code=201, response_model=schemas.Reservation,
-             responses={**responses(400, 401, 403, 409, 422), **replayed(schemas.Reservation),
+@router.post("/reservations", status_code=201, response_model=Reservation,
+             responses={**responses(400, 401, 403, 409, 422), **replayed(Reservation),
                         201: {"links": _LINKS}})
-def reserve(body: schemas.ReservationIn, db: DbDep, who: Reserver,
+def reserve(body: ReservationIn, db: DbDep, who: Reserver,
             once: ReservationsOnce):
     """Hold `quantity` units for `ttl_seconds` (201), or 409 `insufficient-stock` with the
     `lines` that do not fit. Send an Idempotency-Key so that a retry cannot hold twice."""
@@ -65,20 +67,20 @@ def reserve(body: schemas.ReservationIn, db: DbDep, who: Reserver,
 ReservationId = Annotated[UUID, "the reservation's id"]
 
 
-@router.get("/reservations/{id}", response_model=schemas.Reservation,
+@router.get("/reservations/{id}", response_model=Reservation,
             responses=responses(401, 403, 404, 422))
 def get_reservation(id: ReservationId, db: DbDep, _: Reader) -> dict:
     return reservations.get(db, str(id))
 
 
-@router.post("/reservations/{id}/release", response_model=schemas.Reservation,
+@router.post("/reservations/{id}/release", response_model=Reservation,
              responses=responses(401, 403, 404, 409, 422))
 def release_reservation(id: ReservationId, db: DbDep, who: Reserver, once: ReservationsOnce):
     """Give the units back (200); 409 `invalid-state` when the hold is no longer active."""
     return once.respond(lambda: (200, reservations.release(db, str(id), actor=who.prefix)))
 
 
-@router.post("/reservations/{id}/commit", response_model=schemas.Reservation,
+@router.post("/reservations/{id}/commit", response_model=Reservation,
              responses=responses(401, 403, 404, 409, 422))
 def commit_reservation(id: ReservationId, db: DbDep, who: Reserver, once: ReservationsOnce):
     """Turn the hold into committed stock (200); 409 when it is no longer active."""

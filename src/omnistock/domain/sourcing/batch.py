@@ -8,7 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import highspy
+
 from ..errors import InsufficientStock, InvalidInput
+from .highs import NewSolver
 from .inputs import Candidate, SourcingOrder
 from .milp import plan_order
 from .plan import SourcingPlan
@@ -70,13 +73,14 @@ def consume(candidate: Candidate, lines: dict[str, int], policy: SourcingPolicy)
 
 
 def plan_sequential(orders: Sequence[SourcingOrder], candidates: Sequence[Candidate],
-                    policy: SourcingPolicy) -> tuple[list[SourcingPlan], list[str]]:
+                    policy: SourcingPolicy, *, new_solver: NewSolver = highspy.Highs
+                    ) -> tuple[list[SourcingPlan], list[str]]:
     """Orders one by one in the given order, each consuming stock and capacity."""
     state = {c.code: c for c in candidates}
     plans, unserved = [], []
     for order in orders:
         try:
-            plan = plan_order(order, list(state.values()), policy)
+            plan = plan_order(order, list(state.values()), policy, new_solver=new_solver)
         except InsufficientStock:
             unserved.append(order.order_id)
             continue
@@ -88,19 +92,22 @@ def plan_sequential(orders: Sequence[SourcingOrder], candidates: Sequence[Candid
 
 
 def plan_batch(orders: Sequence[SourcingOrder], candidates: Sequence[Candidate],
-               policy: SourcingPolicy, *, max_variables: int | None = None) -> BatchPlan:
+               policy: SourcingPolicy, *, max_variables: int | None = None,
+               new_solver: NewSolver = highspy.Highs) -> BatchPlan:
     """Plan a backlog jointly against shared stock and capacity (MILP).
 
     The joint plan serves as many orders as possible, then at the least total cost; it is
     compared with planning the orders one by one in the given order, and that sequential plan
     is returned instead when the MILP is too large (over max_variables, by default the
-    policy's milp_max_variables), fails, or does no better.
+    policy's milp_max_variables), fails, or does no better. `new_solver`: see
+    `highs.NewSolver`.
     """
     ids = [o.order_id for o in orders]
     for i, order_id in enumerate(ids):
         if ids.index(order_id) != i:
             raise InvalidInput(f"order {order_id} appears twice", field=f"orders[{i}].order_id")
-    seq_plans, seq_unserved = plan_sequential(orders, candidates, policy)
+    seq_plans, seq_unserved = plan_sequential(orders, candidates, policy,
+                                               new_solver=new_solver)
     sequential = BatchPlan("sequential", tuple(seq_plans), tuple(seq_unserved),
                            tuple(seq_plans), tuple(seq_unserved))
     problems = []
@@ -114,7 +121,8 @@ def plan_batch(orders: Sequence[SourcingOrder], candidates: Sequence[Candidate],
     if len(joint.model.cost) > limit:
         return replace(sequential, notes=(
             f"joint MILP skipped: {len(joint.model.cost)} variables > {limit}",))
-    solved = joint.model.solve(time_limit=BATCH_TIME_LIMIT_S, abs_gap=0.5)
+    solved = joint.model.solve(time_limit=BATCH_TIME_LIMIT_S, abs_gap=0.5,
+                               new_solver=new_solver)
     if solved is None:
         return replace(sequential, notes=("joint MILP found no solution in time",))
     plans = joint.plans(solved[0], seq_cents=sequential.sequential_cents)

@@ -1,58 +1,15 @@
-"""HiGHS, quietly: a model handed over column-wise in one piece, solved without a banner."""
+"""A MILP model handed to HiGHS column-wise in one piece, and its solution read back."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
-import os
-import sys
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import highspy
 
-_silence_lock = threading.Lock()
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL(None)
-    except OSError:  # no C library to load by that name (Windows)
-        return None
-
-
-def _flush_c_stdio() -> None:
-    libc = _libc()
-    if libc is not None:
-        libc.fflush(None)
-
-
-@contextlib.contextmanager
-def _stdout_silenced() -> Iterator[None]:
-    """Point fd 1 at /dev/null: HiGHS prints its banner from C++ when a solver is built, and
-    the CLI's stdout is machine-read. The lock keeps two threads from swapping fds at once."""
-    with _silence_lock:
-        sys.stdout.flush()
-        saved = os.dup(1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, 1)
-            yield
-        finally:
-            _flush_c_stdio()  # C stdio may still hold the banner
-            os.dup2(saved, 1)
-            os.close(devnull)
-            os.close(saved)
-
-
-def quiet_highs() -> highspy.Highs:
-    with _stdout_silenced():
-        highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    return highs
+NewSolver = Callable[[], highspy.Highs]
+"""Makes a fresh HiGHS instance. Its constructor prints a banner on stdout from C++, so a
+caller whose stdout matters passes `omnistock.solver.quiet_highs`; the default prints it."""
 
 
 @dataclass
@@ -102,9 +59,11 @@ class MilpModel:
                            for i in self.integer]
         return lp
 
-    def solve(self, *, time_limit: float, abs_gap: float) -> tuple[list[float], bool] | None:
+    def solve(self, *, time_limit: float, abs_gap: float,
+              new_solver: NewSolver = highspy.Highs) -> tuple[list[float], bool] | None:
         """Values and whether they are proven optimal; None without a feasible solution."""
-        highs = quiet_highs()
+        highs = new_solver()
+        highs.setOptionValue("output_flag", False)
         highs.setOptionValue("time_limit", time_limit)
         highs.setOptionValue("mip_rel_gap", 0.0)
         highs.setOptionValue("mip_abs_gap", abs_gap)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import highspy
 
 from .heuristic import heuristic_allocation
-from .highs import MilpModel
+from .highs import MilpModel, NewSolver
 from .inputs import Candidate, SourcingOrder
 from .money import to_cents
 from .plan import SourcingPlan, build_plan
@@ -84,7 +84,8 @@ class ExactOutcome:
 
 
 def solve_exact(problem: SourcingProblem, upper_bound_cents: int | None = None, *,
-                respect_limit: bool = True) -> ExactOutcome:
+                respect_limit: bool = True, new_solver: NewSolver = highspy.Highs
+                ) -> ExactOutcome:
     """Minimum-cost allocation over the nodes the bound cannot rule out."""
     routes = problem.routes if upper_bound_cents is None else prune(problem, upper_bound_cents)
     model, units, step = order_model(problem, routes)
@@ -93,7 +94,8 @@ def solve_exact(problem: SourcingProblem, upper_bound_cents: int | None = None, 
     if respect_limit and size > limit:
         return ExactOutcome(None, False, size,
                             f"MILP skipped: {size} variables > milp_max_variables {limit}")
-    solved = model.solve(time_limit=ORDER_TIME_LIMIT_S, abs_gap=step / 4)
+    solved = model.solve(time_limit=ORDER_TIME_LIMIT_S, abs_gap=step / 4,
+                         new_solver=new_solver)
     if solved is None:
         return ExactOutcome(None, False, size, "MILP found no solution in time")
     values, optimal = solved
@@ -107,25 +109,28 @@ def solve_exact(problem: SourcingProblem, upper_bound_cents: int | None = None, 
     return ExactOutcome(allocation, optimal, size, note)
 
 
-def plan_exact(problem: SourcingProblem) -> SourcingPlan | None:
+def plan_exact(problem: SourcingProblem, *,
+               new_solver: NewSolver = highspy.Highs) -> SourcingPlan | None:
     """The MILP alone over every usable node, without the size limit (for comparisons)."""
-    outcome = solve_exact(problem, respect_limit=False)
+    outcome = solve_exact(problem, respect_limit=False, new_solver=new_solver)
     if outcome.allocation is None:
         return None
     return build_plan(problem, outcome.allocation, "milp")
 
 
 def plan_order(order: SourcingOrder, candidates: Sequence[Candidate],
-               policy: SourcingPolicy) -> SourcingPlan:
+               policy: SourcingPolicy, *, new_solver: NewSolver = highspy.Highs
+               ) -> SourcingPlan:
     """Source one order: the MILP optimum when the model fits, else the heuristic.
 
     The heuristic always runs first: it bounds the MILP (pruning nodes that cannot win) and is
     the answer whenever the MILP is skipped, fails or is stopped with a worse plan.
+    `new_solver`: see `highs.NewSolver`.
     """
     problem = prepare(order, candidates, policy)
     fallback = heuristic_allocation(problem)
     bound = allocation_cents(problem, fallback)
-    outcome = solve_exact(problem, bound)
+    outcome = solve_exact(problem, bound, new_solver=new_solver)
     if outcome.allocation is not None:
         exact = allocation_cents(problem, outcome.allocation)
         if exact <= bound:

@@ -1,0 +1,77 @@
+"""Request and response bodies of the HTTP API, one module per resource; this package holds
+the field types and the strict base they share.
+
+Requests are strict (no booleans for integers, no strings for numbers, no unknown fields,
+timestamps with a zone) and bounded to what the columns hold, so that whatever the schema
+accepts the database can store. What JSON Schema cannot say (a GTIN's check digit, that a
+sku exists) the domain checks, naming the field the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+)
+
+MAX_QUANTITY = 1_000_000_000
+MAX_INT32 = 2**31 - 1
+
+
+def _integral(value: Any) -> Any:
+    """JSON Schema counts 5.0 as an integer: take it as 5 (never a boolean, never "5")."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# Integers: strict (booleans and strings refused), integral floats taken.
+Integer = Annotated[StrictInt, BeforeValidator(_integral)]
+
+
+def _utf8(value: str) -> str:
+    value.encode("utf-8")  # lone surrogates cannot be stored; UnicodeEncodeError is a ValueError
+    return value
+
+
+# An identifier: no whitespace, '/' or control characters (domain/catalog.py `_code`).
+CODE_PATTERN = r"^[^\s/\x00-\x1f\x7f]+$"
+Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=CODE_PATTERN),
+                 AfterValidator(_utf8)]
+
+
+_NO_NUL = r"^[^\x00]*$"
+_NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+Name = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL), AfterValidator(_utf8)]
+Reference = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL),
+                      AfterValidator(_utf8)]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NOT_BLANK),
+                   AfterValidator(_utf8)]
+ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=_NOT_BLANK),
+                       AfterValidator(_utf8)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NOT_BLANK),
+                   AfterValidator(_utf8)]
+Positive = Annotated[Integer, Field(gt=0, le=MAX_QUANTITY)]
+NonZero = Annotated[Integer, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
+                                     json_schema_extra={"not": {"const": 0}})]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def example(**values: Any) -> ConfigDict:
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})
+
+
+T0 = "2026-11-01T09:00:00Z"
+
+
+Latitude = Annotated[StrictFloat, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[StrictFloat, Field(ge=-180, le=180, allow_inf_nan=False)]

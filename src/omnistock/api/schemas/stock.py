@@ -1,0 +1,27 @@
+"""Availability of an item, per location and for a channel."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class LocationAvailability(BaseModel):
+    location: str
+    on_hand: int
+    committed: int
+    reserved: int
+    damaged: int
+    quality_control: int
+    safety_stock: int
+    incoming: int
+    available: int
+    expected_within_horizon: int | None = None
+
+
+class Availability(BaseModel):
+    sku: str
+    channel: str | None
+    available: int
+    locations: list[LocationAvailability]
+    horizon_days: int | None = None
+    future_available: int | None = None
