@@ -183,7 +183,7 @@ def measure(backend: str, bare_port: int, seconds: float, workers: int) -> dict[
     try:
         key = seed(scratch.url)
         port = free_port()
-        proc = start([sys.executable, "-m", "omnistock.api.commands", "serve", "--port",
+        proc = start([sys.executable, "-m", "omnistock.cli", "serve", "--port",
                       str(port), "--workers", str(workers), "--log-level", "warning"],
                      port, {"OMNISTOCK_DATABASE_URL": scratch.url})
         try:

@@ -44,6 +44,7 @@ from omnistock.events.background import start_background
 from omnistock.events.config import EventsConfig
 from omnistock.services import catalog
 from omnistock.services.movements import apply_movement
+from omnistock.settings import get_settings
 from omnistock.store.database import Database
 
 NATS_URL = "nats://127.0.0.1:4222"
@@ -166,8 +167,9 @@ def measure_omnistock(backend: str, n: int, use_nats: bool) -> dict[str, list[fl
     catalog.create_item(db, Item(sku="HOT"))
     catalog.create_location(db, Location(code="L1", kind="store"))
     tag = uuid.uuid4().hex[:8]
-    config = replace(EventsConfig.from_env(), nats_url=NATS_URL if use_nats else None,
-                     nats_stream=f"BENCH_{tag}", nats_subject_prefix=f"bench_{tag}")
+    config = replace(EventsConfig.from_settings(get_settings()),
+                     nats_url=NATS_URL if use_nats else None, nats_stream=f"BENCH_{tag}",
+                     nats_subject_prefix=f"bench_{tag}")
     app, headers, label = make_app(db)
     console.print(f"[dim]{backend}: server = {label}[/]")
     background = start_background(db, config)

@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import Scratch, report
 from ledger import raw_movement_sql
 from omnistock.domain.catalog import Item, Location
+from omnistock.ingest.registry import parse
 from omnistock.services import catalog
-from omnistock.services.feeds import import_file
+from omnistock.services.feeds import import_records
 from omnistock.services.verify import verify
 from omnistock.store.database import Database
 
@@ -116,8 +117,8 @@ def adapters(scratch: Scratch) -> list[dict]:
                       ("edifact", "edifact/invrpt_d96a.edi")):
         data = (FIXTURES / name).read_bytes()
         start = time.perf_counter()
-        n = sum(import_file(db, fmt, io.BytesIO(data), source=f"bench-{fmt}").read
-                for _ in range(50))
+        n = sum(import_records(db, parse(fmt, io.BytesIO(data)), source=f"bench-{fmt}",
+                               fmt=fmt).read for _ in range(50))
         rows.append({"backend": scratch.backend, "measure": f"{fmt} adapter (fixture x50)",
                      "records/s": n / (time.perf_counter() - start), "raw SQL/s": "",
                      "ratio": "", "peak RSS MB": ""})
