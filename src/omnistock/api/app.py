@@ -14,7 +14,6 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
 
-from ..events import routes as event_routes
 from ..events.background import background_task as events_background
 from ..store.database import Database
 from ..web import kpis as web_kpis
@@ -31,6 +30,7 @@ from .metrics import OutboxLag, RequestTimer, SourceHealth
 from .metrics import router as metrics_router
 from .problems import responses
 from .routes import catalog, health, me, movements, stock
+from .routes import events as event_routes
 
 
 def _version() -> str:

@@ -20,7 +20,7 @@ from .config import EventsConfig
 from .dispatcher import Dispatcher, Sink
 from .nats import NatsSink
 from .sender import WebhookSender, WebhookSink
-from .wakeup import OutboxWakeup
+from .wakeup import wake_on_outbox_write
 
 log = logging.getLogger(__name__)
 SinkFactory = Callable[[Database, EventsConfig], Sequence[Sink]]
@@ -69,7 +69,7 @@ class Background:
         sinks = [*self._sinks(self.db, self.config),
                  WebhookSink(self.db, self.sender.wake.set)]
         self.dispatcher = Dispatcher(self.db, sinks, self.config)
-        unsubscribe = OutboxWakeup.of(self.db.engine).subscribe_event(wake)
+        unsubscribe = wake_on_outbox_write(self.db, wake)
         self.ready.set()
         try:
             await asyncio.gather(self.dispatcher.run(stop, wake), self.sender.run(stop))
