@@ -1,4 +1,4 @@
-"""Starting and stopping the event machinery: `start_background(store)` from the API lifespan.
+"""Starting and stopping the event machinery: `start_background(db)` from the API lifespan.
 
 Everything runs in one daemon thread with its own event loop: the outbox dispatcher (sinks:
 NATS JetStream when `OMNISTOCK_NATS_URL` is set, webhook deliveries always) and the webhook
@@ -83,7 +83,7 @@ class Background:
 
 
 async def background_task(db: Database, stop: asyncio.Event) -> None:
-    """The same, as a task of the API's lifespan (`async def task(store, stop)`)."""
+    """The same, as a task of the API's lifespan (`async def task(db, stop)`)."""
     background = await asyncio.to_thread(start_background, db)
     try:
         await stop.wait()
