@@ -134,7 +134,7 @@ def make_app(db: Database) -> tuple[FastAPI, dict[str, str], str]:
         from omnistock.api.app import create_app
         from omnistock.services.keys import create_key
     except ImportError:
-        from omnistock.events.routes import router
+        from omnistock.api.routes.events import router
         app = FastAPI()
         app.state.db = db
         app.include_router(router)

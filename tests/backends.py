@@ -91,7 +91,7 @@ def fresh_sqlite(template: Path, folder: Path) -> str:
 
 
 def truncate_all(url: str) -> None:
-    from omnistock.store.tables import metadata
+    from omnistock.store.schema import metadata
 
     engine = make_engine(url)
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)

@@ -23,9 +23,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from omnistock.api.problems import status_for
+from omnistock.api.routes.events import router
 from omnistock.domain.errors import DomainError
 from omnistock.events.config import EventsConfig
-from omnistock.events.routes import router
 from omnistock.store.database import Database
 
 FAST = EventsConfig(poll_interval=0.05, lease_ttl=2.0, gap_timeout=5.0, heartbeat=15.0,

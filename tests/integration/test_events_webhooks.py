@@ -133,8 +133,8 @@ def test_retry_of_unknown_or_pending_delivery_is_refused(db):
     apply_movement(db, movement("receipt", 1))
     with db.uow() as uow:  # what the dispatcher's webhook sink does
         events = [Event.from_row(r, FAST) for r in uow.outbox.unpublished()]
-        create_for(uow.conn, events, db.clock())
-        create_for(uow.conn, events, db.clock())  # a dispatcher's repeat: ignored
+        create_for(uow.webhooks, events, db.clock())
+        create_for(uow.webhooks, events, db.clock())  # a dispatcher's repeat: ignored
         uow.commit()
     pending = webhooks.list_deliveries(db, status="pending")
     assert len(pending) == 1

@@ -17,6 +17,7 @@ from omnistock.services.movements import CountRequest, apply_count, apply_moveme
 from omnistock.store import tables
 from omnistock.store.database import Database
 from omnistock.store.order_tables import fulfillments, orders
+from omnistock.store.reports import ReportRepository
 
 from ..factories import T0, movement, seed
 
@@ -143,7 +144,7 @@ def test_order_figures_are_null_while_there_are_no_orders_tables(tmp_path):
     tables.metadata.create_all(engine, tables=core)
     with engine.connect() as conn:
         assert not inspect(conn).has_table("orders")
-        body = kpis.order_figures(conn, at(0, 0), at(2, 0), [DAY.date()])
+        body = kpis.order_figures(ReportRepository(conn), at(0, 0), at(2, 0), [DAY.date()])
     for name in ("fill_rate", "bopis_share", "ship_from_store_share", "split_shipment_rate"):
         assert body[name]["value"] is None and body[name]["note"] == kpis.NO_ORDERS
     assert body["orders"]["recorded"] is False

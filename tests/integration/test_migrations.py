@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from omnistock.store.db import make_engine
-from omnistock.store.tables import metadata
+from omnistock.store.schema import metadata
 
 
 def test_migrated_schema_matches_the_tables(database_url):

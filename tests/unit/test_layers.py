@@ -1,18 +1,11 @@
 """Dependencies point inward (api, ingest, events, cli -> services -> domain; SQLAlchemy only
-in store), read from the imports of the sources.
-
-An assertion that fails today because another module still has to move is marked
-xfail(strict=True) with the modules named: it starts failing as soon as they are fixed, and
-the mark must then go.
-"""
+in store), read from the imports of the sources."""
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 import omnistock
 
@@ -74,16 +67,11 @@ def test_domain_imports_no_outer_layer() -> None:
     assert offenders(modules(under="domain"), (*OUTER, "sqlalchemy")) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="services.feeds imports omnistock.ingest")
 def test_services_import_neither_ingest_nor_api() -> None:
     forbidden = (f"{PACKAGE}.ingest", f"{PACKAGE}.api")
     assert offenders(modules(under="services"), forbidden) == {}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sqlalchemy outside store/: api.metrics; events.deliveries, events.lease, events.tables, "
-    "events.tail, events.wakeup, events.webhooks; services.idempotency, services.keys, "
-    "services.kpis, services.refusals, services.verify"))
 def test_sqlalchemy_only_in_store() -> None:
     outside = {m: names for m, names in modules().items()
                if not within(m, f"{PACKAGE}.store")}

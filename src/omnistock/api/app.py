@@ -14,8 +14,8 @@ from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
 
-from ..events import routes as event_routes
 from ..events.background import background_task as events_background
+from ..metrics import OutboxLag, SourceHealth
 from ..store.database import Database
 from ..web import kpis as web_kpis
 from ..web import routes as web_routes
@@ -27,10 +27,11 @@ from .background import (
     no_show_sweeper,
     reservation_sweeper,
 )
-from .metrics import OutboxLag, RequestTimer, SourceHealth
-from .metrics import router as metrics_router
+from .metrics import RequestTimer
 from .problems import responses
 from .routes import catalog, feeds, health, me, movements, orders, stock
+from .routes import events as event_routes
+from .routes.metrics import router as metrics_router
 
 
 def _version() -> str:

@@ -1,4 +1,4 @@
-"""Starting and stopping the event machinery: `start_background(store)` from the API lifespan.
+"""Starting and stopping the event machinery: `start_background(db)` from the API lifespan.
 
 Everything runs in one daemon thread with its own event loop: the outbox dispatcher (sinks:
 NATS JetStream when `OMNISTOCK_NATS_URL` is set, webhook deliveries always) and the webhook
@@ -15,12 +15,13 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 
+from ..settings import get_settings
 from ..store.database import Database
 from .config import EventsConfig
 from .dispatcher import Dispatcher, Sink
 from .nats import NatsSink
 from .sender import WebhookSender, WebhookSink
-from .wakeup import OutboxWakeup
+from .wakeup import wake_on_outbox_write
 
 log = logging.getLogger(__name__)
 SinkFactory = Callable[[Database, EventsConfig], Sequence[Sink]]
@@ -69,7 +70,7 @@ class Background:
         sinks = [*self._sinks(self.db, self.config),
                  WebhookSink(self.db, self.sender.wake.set)]
         self.dispatcher = Dispatcher(self.db, sinks, self.config)
-        unsubscribe = OutboxWakeup.of(self.db.engine).subscribe_event(wake)
+        unsubscribe = wake_on_outbox_write(self.db, wake)
         self.ready.set()
         try:
             await asyncio.gather(self.dispatcher.run(stop, wake), self.sender.run(stop))
@@ -83,7 +84,7 @@ class Background:
 
 
 async def background_task(db: Database, stop: asyncio.Event) -> None:
-    """The same, as a task of the API's lifespan (`async def task(store, stop)`)."""
+    """The same, as a task of the API's lifespan (`async def task(db, stop)`)."""
     background = await asyncio.to_thread(start_background, db)
     try:
         await stop.wait()
@@ -94,4 +95,4 @@ async def background_task(db: Database, stop: asyncio.Event) -> None:
 def start_background(db: Database, config: EventsConfig | None = None, *,
                      sinks: SinkFactory = default_sinks) -> Background:
     """Start the dispatcher and the webhook sender; call `.stop()` on shutdown."""
-    return Background(db, config or EventsConfig.from_env(), sinks).start()
+    return Background(db, config or EventsConfig.from_settings(get_settings()), sinks).start()

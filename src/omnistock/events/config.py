@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..settings import Settings, get_settings
+from ..settings import Settings
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,3 @@ class EventsConfig:
             webhook_backoff_cap=settings.webhook_backoff_cap,
         )
 
-    @classmethod
-    def from_env(cls) -> EventsConfig:
-        """The process's settings (`get_settings()`), for callers that are given none."""
-        return cls.from_settings(get_settings())

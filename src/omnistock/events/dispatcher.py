@@ -25,11 +25,11 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
+from ..metrics import DISPATCHER_LEADER
 from ..store.database import Database
 from .cloudevents import Event
 from .config import EventsConfig
 from .lease import Lease
-from .metrics import DISPATCHER_LEADER
 
 log = logging.getLogger(__name__)
 LEASE = "outbox-dispatcher"

@@ -1,11 +1,9 @@
 """A lease: at most one process at a time runs a named loop, and a dead holder is replaced.
 
-Acquiring and renewing are one conditional UPDATE (`WHERE holder = me OR expires_at < now`),
-with an INSERT ... ON CONFLICT DO NOTHING for the first holder ever. On PostgreSQL the row lock
-makes concurrent attempts queue, and the loser re-reads the row and finds it taken; on SQLite
-the write lock (BEGIN IMMEDIATE) serialises them. Expiry compares clocks of different
-processes: keep them in sync (NTP). A holder that stalls past its lease can overlap with its
-successor for one batch; sinks are idempotent, so that costs a duplicate, not a loss.
+Acquiring and renewing are one atomic step in the database (store/leases.py). Expiry compares
+clocks of different processes: keep them in sync (NTP). A holder that stalls past its lease
+can overlap with its successor for one batch; sinks are idempotent, so that costs a
+duplicate, not a loss.
 """
 
 from __future__ import annotations
@@ -16,11 +14,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import or_, update
-from sqlalchemy.dialects import postgresql, sqlite
-
 from ..store.database import Database
-from .tables import event_leases
 
 
 def holder_id() -> str:
@@ -52,30 +46,17 @@ class Lease:
 
     def _try_acquire(self) -> bool:
         now = self.db.clock()
-        until = now + timedelta(seconds=self.ttl)
-        t = event_leases.c
         with self.db.uow() as uow:
-            taken = uow.conn.execute(
-                update(event_leases)
-                .where(t.name == self.name, or_(t.holder == self.holder, t.expires_at < now))
-                .values(holder=self.holder, expires_at=until).returning(t.name)).first()
-            if taken is None:  # rowcount is not reliable here on every driver: use RETURNING
-                insert = postgresql.insert if uow.dialect == "postgresql" else sqlite.insert
-                taken = uow.conn.execute(
-                    insert(event_leases)
-                    .values(name=self.name, holder=self.holder, expires_at=until)
-                    .on_conflict_do_nothing(index_elements=["name"]).returning(t.name)).first()
+            taken = uow.leases.take(self.name, self.holder, now,
+                                    now + timedelta(seconds=self.ttl))
             uow.commit()
-        return taken is not None
+        return taken
 
     def release(self) -> None:
         """Let a successor take over now rather than after the lease runs out."""
         if self._renewed is None:
             return
         self._renewed = None
-        t = event_leases.c
         with self.db.uow() as uow:
-            uow.conn.execute(update(event_leases)
-                             .where(t.name == self.name, t.holder == self.holder)
-                             .values(expires_at=self.db.clock() - timedelta(seconds=1)))
+            uow.leases.end(self.name, self.holder, self.db.clock() - timedelta(seconds=1))
             uow.commit()

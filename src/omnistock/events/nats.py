@@ -20,10 +20,10 @@ from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
 from nats.js.errors import NotFoundError
 
+from ..metrics import observe
 from ..store.database import Database
 from .cloudevents import CONTENT_TYPE, Event
 from .config import EventsConfig
-from .metrics import observe
 
 log = logging.getLogger(__name__)
 

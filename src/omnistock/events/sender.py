@@ -17,13 +17,13 @@ from datetime import timedelta
 
 import httpx
 
+from ..metrics import WEBHOOK_ATTEMPTS, observe
 from ..store.database import Database
 from . import deliveries
 from .cloudevents import CONTENT_TYPE, Event
 from .config import EventsConfig
 from .deliveries import Job, Status
 from .dispatcher import wait_any
-from .metrics import WEBHOOK_ATTEMPTS, observe
 from .signing import sign
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class WebhookSink:
 
     def _create(self, events: Sequence[Event]) -> int:
         with self.db.uow() as uow:
-            n = deliveries.create_for(uow.conn, events, self.db.clock())
+            n = deliveries.create_for(uow.webhooks, events, self.db.clock())
             uow.commit()
         return n
 
@@ -100,11 +100,11 @@ class WebhookSender:
     def _claim(self, limit: int) -> list[Job]:
         now = self.db.clock()
         with self.db.uow(readonly=True) as uow:
-            if not deliveries.any_due(uow.conn, now):
+            if not uow.webhooks.any_due(now):
                 return []
         until = now + timedelta(seconds=self.config.webhook_timeout + 30)
         with self.db.uow() as uow:
-            jobs = deliveries.claim(uow.conn, now, until, limit, self.config)
+            jobs = deliveries.claim(uow.webhooks, now, until, limit, self.config)
             uow.commit()
         return jobs
 
@@ -142,7 +142,7 @@ class WebhookSender:
 
     def _resolve(self, job: Job, status_code: int | None, error: str | None) -> Status:
         with self.db.uow() as uow:
-            status = deliveries.resolve(uow.conn, job, self.db.clock(), self.config,
+            status = deliveries.resolve(uow.webhooks, job, self.db.clock(), self.config,
                                         status_code=status_code, error=error)
             uow.commit()
         return status

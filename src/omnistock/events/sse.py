@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sse_starlette import ServerSentEvent
 
 from ..domain.errors import InvalidInput
+from ..metrics import SSE_CLIENTS
 from .cloudevents import Event, matches, validate_patterns
-from .metrics import SSE_CLIENTS
 from .tail import OutboxTail
 
 RETRY_MS = 2000

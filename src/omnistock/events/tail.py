@@ -1,4 +1,4 @@
-"""One reader of the outbox per event loop and engine, shared by every SSE stream.
+"""One reader of the outbox per event loop and database, shared by every SSE stream.
 
 It polls rows after its settled cursor (highwater.py) every `poll_interval`, or at once when a
 commit in this process wrote outbox rows (wakeup.py), and keeps the latest events, encoded
@@ -18,38 +18,35 @@ import weakref
 from collections import deque
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, text
-
+from ..metrics import observe
 from ..store.database import Database
-from ..store.tables import outbox
+from ..store.outbox_writes import OutboxWrites
 from .cloudevents import Event
 from .config import EventsConfig
 from .dispatcher import wait_any
 from .highwater import HighWater
-from .metrics import observe
-from .wakeup import OutboxWakeup
+from .wakeup import wake_on_outbox_write
 
 log = logging.getLogger(__name__)
 RING = 4096
-_SNAPSHOT = text("SELECT CAST(pg_current_snapshot() AS text)")
-_SETTLED = text("SELECT NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(CAST(:s AS pg_snapshot)) AS x "
-                "WHERE pg_xact_status(x) = 'in progress')")
-_tails: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Engine, OutboxTail]] = \
-    weakref.WeakKeyDictionary()
+# Keyed by the outbox's write signal: one per database, whichever `Database` object asks.
+_tails: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                  dict[OutboxWrites, OutboxTail]] = weakref.WeakKeyDictionary()
 
 
 def tail_for(db: Database, config: EventsConfig) -> OutboxTail:
-    by_engine = _tails.setdefault(asyncio.get_running_loop(), {})
-    if db.engine not in by_engine:
-        by_engine[db.engine] = OutboxTail(db, config)
-    return by_engine[db.engine]
+    by_outbox = _tails.setdefault(asyncio.get_running_loop(), {})
+    writes = OutboxWrites.of(db)
+    if writes not in by_outbox:
+        by_outbox[writes] = OutboxTail(db, config)
+    return by_outbox[writes]
 
 
 class OutboxTail:
     def __init__(self, db: Database, config: EventsConfig) -> None:
         self.db = db
         self.config = config
-        self.in_order = db.engine.dialect.name != "postgresql"
+        self.in_order = OutboxWrites.of(db).in_id_order
         self.hw = HighWater(0, in_order=self.in_order, timeout=config.gap_timeout)
         self.ring: deque[Event] = deque(maxlen=RING)
         self.floor = 0  # the ring holds every settled event with floor < id <= cursor
@@ -90,7 +87,7 @@ class OutboxTail:
 
     async def _run(self) -> None:
         wake = asyncio.Event()
-        unsubscribe = OutboxWakeup.of(self.db.engine).subscribe_event(wake)
+        unsubscribe = wake_on_outbox_write(self.db, wake)
         failures = 0
         try:
             while self._subscribers > 0:
@@ -127,24 +124,16 @@ class OutboxTail:
 
     def _head(self) -> int:
         with self.db.uow(readonly=True) as uow:
-            return int(uow.conn.execute(select(func.coalesce(func.max(outbox.c.id), 0)))
-                       .scalar_one())
+            return uow.outbox.last_id()
 
     def _read(self, token: str | None) -> tuple[bool, list[dict[str, Any]], str | None]:
         with self.db.uow(readonly=True) as uow:
-            settled = token is not None and bool(uow.conn.execute(_SETTLED, {"s": token}).scalar())
-            rows = _rows(uow.conn, self.hw.cursor, None, self.config.batch_size)
-            snapshot = None if self.in_order else uow.conn.execute(_SNAPSHOT).scalar()
+            settled = token is not None and uow.outbox.settled(token)
+            rows = uow.outbox.after(self.hw.cursor, self.config.batch_size)
+            snapshot = uow.outbox.snapshot()
         return settled, rows, snapshot
 
     def _read_range(self, after: int, upto: int) -> list[Event]:
         with self.db.uow(readonly=True) as uow:
-            rows = _rows(uow.conn, after, upto, self.config.batch_size)
+            rows = uow.outbox.after(after, self.config.batch_size, upto=upto)
         return [Event.from_row(r, self.config) for r in rows]
-
-
-def _rows(conn: Connection, after: int, upto: int | None, limit: int) -> list[dict[str, Any]]:
-    q = select(outbox).where(outbox.c.id > after).order_by(outbox.c.id).limit(limit)
-    if upto is not None:
-        q = q.where(outbox.c.id <= upto)
-    return [dict(r) for r in conn.execute(q).mappings()]

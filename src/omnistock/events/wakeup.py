@@ -1,83 +1,21 @@
-"""In-process wake-ups after a transaction that wrote outbox rows has ended.
-
-Two engine listeners, no change to the writers: `after_cursor_execute` flags a pooled
-connection that ran `INSERT INTO outbox`, and the pool's `checkin` (after the unit of work's
-commit and close) fires the callbacks of that engine. `commit` itself is not used: SQLAlchemy
-calls it before the DBAPI commit, when readers cannot see the rows yet. A rolled-back
-transaction wakes readers for nothing, which is harmless. Other processes' commits are seen
-by polling.
-"""
+"""Wake an asyncio loop when this process commits outbox rows (store/outbox_writes.py)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
-import weakref
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import Engine, event
-
-_FLAG = "omnistock.outbox_written"
-_by_engine: weakref.WeakKeyDictionary[Engine, OutboxWakeup] = weakref.WeakKeyDictionary()
-_install_lock = threading.Lock()
+from ..store.database import Database
+from ..store.outbox_writes import OutboxWrites
 
 
-class OutboxWakeup:
-    def __init__(self) -> None:
-        self._callbacks: dict[int, Callable[[], None]] = {}
-        self._next = 0
-        self._lock = threading.Lock()
+def wake_on_outbox_write(db: Database, wake: asyncio.Event) -> Callable[[], None]:
+    """Set `wake` on the running loop, from whichever thread committed; returns the function
+    that stops it."""
+    loop = asyncio.get_running_loop()
 
-    @classmethod
-    def of(cls, engine: Engine) -> OutboxWakeup:
-        with _install_lock:
-            found = _by_engine.get(engine)
-            if found is None:
-                found = _by_engine[engine] = cls()
-                found._install(engine)
-            return found
+    def callback() -> None:
+        if not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
 
-    def _install(self, engine: Engine) -> None:
-        def flag(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            if statement.startswith("INSERT INTO outbox"):
-                conn.info[_FLAG] = True
-
-        def fire(_dbapi_conn: Any, record: Any) -> None:
-            if record is not None and record.info.pop(_FLAG, False):
-                self.notify()
-
-        event.listen(engine, "after_cursor_execute", flag)
-        event.listen(engine, "checkin", fire)
-
-    def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
-        """Call `callback` (from the writer's thread) after each outbox write; returns the
-        function that unsubscribes."""
-        with self._lock:
-            key = self._next
-            self._next += 1
-            self._callbacks[key] = callback
-
-        def unsubscribe() -> None:
-            with self._lock:
-                self._callbacks.pop(key, None)
-
-        return unsubscribe
-
-    def subscribe_event(self, wake: asyncio.Event) -> Callable[[], None]:
-        """Set an asyncio event of the running loop, from whichever thread committed."""
-        loop = asyncio.get_running_loop()
-
-        def callback() -> None:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(wake.set)
-
-        return self.subscribe(callback)
-
-    def notify(self) -> None:
-        with self._lock:
-            callbacks = list(self._callbacks.values())
-        for callback in callbacks:
-            with contextlib.suppress(RuntimeError):  # a loop closed since the check
-                callback()
+    return OutboxWrites.of(db).subscribe(callback)

@@ -6,15 +6,12 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, insert, select, update
-
 from ..domain.errors import InvalidInput, InvalidState, NotFound
 from ..services.context import iso
 from ..store.database import Database
+from ..store.webhooks import WebhookRepository
 from .cloudevents import validate_patterns
 from .deliveries import Status
-from .tables import webhook_deliveries as d
-from .tables import webhooks as w
 
 MIN_SECRET, MAX_SECRET = 16, 200
 
@@ -53,13 +50,13 @@ def create_webhook(db: Database, *, url: str, events: list[str], secret: str) ->
     row: dict[str, Any] = {"id": str(uuid.uuid4()), "url": url, "events": patterns,
                            "secret": secret, "created_at": db.clock()}
     with db.uow() as uow:
-        uow.conn.execute(insert(w).values(**row))
+        uow.webhooks.add(row)
         uow.commit()
     return get_webhook(db, row["id"])
 
 
-def _live(conn: Connection, webhook_id: str) -> Any:
-    row = conn.execute(select(w).where(w.c.id == webhook_id, w.c.deleted_at.is_(None))).first()
+def _live(webhooks: WebhookRepository, webhook_id: str) -> Any:
+    row = webhooks.live(webhook_id)
     if row is None:
         raise NotFound(f"no webhook {webhook_id}", field="id")
     return row
@@ -67,24 +64,20 @@ def _live(conn: Connection, webhook_id: str) -> Any:
 
 def get_webhook(db: Database, webhook_id: str) -> dict[str, Any]:
     with db.uow(readonly=True) as uow:
-        return webhook_view(_live(uow.conn, webhook_id))
+        return webhook_view(_live(uow.webhooks, webhook_id))
 
 
 def list_webhooks(db: Database) -> list[dict[str, Any]]:
     with db.uow(readonly=True) as uow:
-        rows = uow.conn.execute(select(w).where(w.c.deleted_at.is_(None))
-                                .order_by(w.c.created_at, w.c.id)).all()
+        rows = uow.webhooks.all_live()
     return [webhook_view(r) for r in rows]
 
 
 def delete_webhook(db: Database, webhook_id: str) -> None:
     """Stop sending: the webhook goes, its pending deliveries are cancelled, history stays."""
     with db.uow() as uow:
-        _live(uow.conn, webhook_id)
-        uow.conn.execute(update(w).where(w.c.id == webhook_id).values(deleted_at=db.clock()))
-        uow.conn.execute(update(d).where(d.c.webhook_id == webhook_id,
-                                         d.c.status == Status.PENDING.value)
-                         .values(status=Status.CANCELLED.value))
+        _live(uow.webhooks, webhook_id)
+        uow.webhooks.delete(webhook_id, db.clock())
         uow.commit()
 
 
@@ -95,28 +88,25 @@ def list_deliveries(db: Database, *, webhook_id: str | None = None, status: str 
         raise InvalidInput(f"status must be one of {', '.join(Status)}", field="status")
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit must be between 1 and 1000", field="limit")
-    q = select(d).where(d.c.id > after).order_by(d.c.id).limit(limit)
-    if status is not None:
-        q = q.where(d.c.status == status)
     with db.uow(readonly=True) as uow:
         if webhook_id is not None:
-            _live(uow.conn, webhook_id)
-            q = q.where(d.c.webhook_id == webhook_id)
-        return [delivery_view(r) for r in uow.conn.execute(q).all()]
+            _live(uow.webhooks, webhook_id)
+        rows = uow.webhooks.deliveries(webhook_id=webhook_id, status=status, after=after,
+                                       limit=limit)
+    return [delivery_view(r) for r in rows]
 
 
 def retry_delivery(db: Database, delivery_id: int) -> dict[str, Any]:
     """Send a parked (or delivered) delivery again now, with a fresh set of attempts."""
     with db.uow() as uow:
-        row = uow.conn.execute(select(d).where(d.c.id == delivery_id)).first()
+        row = uow.webhooks.delivery(delivery_id)
         if row is None:
             raise NotFound(f"no delivery {delivery_id}", field="id")
         if row.status not in (Status.PARKED, Status.DELIVERED):
             raise InvalidState(f"delivery {delivery_id} is {row.status}", field="status",
                                delivery_status=row.status)
-        _live(uow.conn, row.webhook_id)
-        uow.conn.execute(update(d).where(d.c.id == delivery_id).values(
-            status=Status.PENDING.value, attempts=0, next_attempt_at=db.clock()))
-        row = uow.conn.execute(select(d).where(d.c.id == delivery_id)).one()
+        _live(uow.webhooks, row.webhook_id)
+        uow.webhooks.send_again(delivery_id, db.clock())
+        row = uow.webhooks.delivery(delivery_id)
         uow.commit()
     return delivery_view(row)

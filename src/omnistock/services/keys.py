@@ -17,12 +17,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-
 from ..domain.errors import InvalidInput, NotFound
 from ..store.database import Database
-from ..store.tables import api_keys, locations
 from .context import iso
 
 KEY_PATTERN = re.compile(r"osk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})")
@@ -75,23 +71,13 @@ def create_key(db: Database, *, role: str, location: str | None = None,
         for _ in range(5):  # a prefix collision (48 random bits) is rare; draw again
             prefix = secrets.token_hex(6)
             key = f"osk_{prefix}_{secrets.token_urlsafe(32)}"
-            try:
-                with uow.conn.begin_nested():
-                    uow.conn.execute(insert(api_keys).values(
-                        prefix=prefix, key_hash=digest(key), name=name, role=role_.value,
-                        location_id=location_id, created_at=now))
+            if uow.keys.add(prefix=prefix, key_hash=digest(key), name=name, role=role_.value,
+                            location_id=location_id, now=now):
                 break
-            except IntegrityError:
-                continue
         else:  # pragma: no cover
             raise RuntimeError("could not draw a free key prefix")
         uow.commit()
     return key, ApiKey(prefix, role_, location, name, now, None)
-
-
-def _query():  # type: ignore[no-untyped-def]
-    return (select(api_keys, locations.c.code.label("location"))
-            .outerjoin(locations, locations.c.id == api_keys.c.location_id))
 
 
 def _key(row: Any) -> ApiKey:
@@ -101,17 +87,14 @@ def _key(row: Any) -> ApiKey:
 
 def list_keys(db: Database) -> list[ApiKey]:
     with db.uow(readonly=True) as uow:
-        rows = uow.conn.execute(_query().order_by(api_keys.c.created_at, api_keys.c.id))
-        return [_key(r) for r in rows.mappings()]
+        return [_key(r) for r in uow.keys.all()]
 
 
 def revoke_key(db: Database, prefix: str) -> ApiKey:
     """Revoke a key (idempotent: a revoked key stays revoked at its first revocation time)."""
     with db.uow() as uow:
-        uow.conn.execute(update(api_keys)
-                         .where(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
-                         .values(revoked_at=db.clock()))
-        row = uow.conn.execute(_query().where(api_keys.c.prefix == prefix)).mappings().first()
+        uow.keys.revoke(prefix, db.clock())
+        row = uow.keys.get(prefix)
         if row is None:
             raise NotFound(f"no key with prefix {prefix!r}", field="prefix")
         uow.commit()
@@ -124,8 +107,7 @@ def authenticate(db: Database, key: str) -> ApiKey | None:
     if match is None:
         return None
     with db.uow(readonly=True) as uow:
-        row = uow.conn.execute(
-            _query().where(api_keys.c.prefix == match.group(1))).mappings().first()
+        row = uow.keys.get(match.group(1))
     if row is None or not hmac.compare_digest(row["key_hash"], digest(key)):
         return None
     found = _key(row)

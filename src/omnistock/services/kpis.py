@@ -31,27 +31,13 @@ fill_rate ...    from the orders and fulfillments tables, when they exist (null 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    MetaData,
-    Table,
-    and_,
-    func,
-    inspect,
-    literal_column,
-    select,
-)
-from sqlalchemy.sql import ColumnElement
-
-from ..domain.buckets import available_sql
 from ..domain.errors import InvalidInput
 from ..store.database import Database
-from ..store.tables import items, locations, movements, positions, refusals
+from ..store.reports import ReportRepository
 from .context import iso
 
 MAX_DAYS = 400
@@ -70,12 +56,11 @@ def figure(value: Any, **extra: Any) -> dict[str, Any]:
 def kpis(db: Database, start: datetime, end: datetime) -> dict[str, Any]:
     days = period_days(start, end)
     with db.uow(readonly=True) as uow:
-        conn = uow.conn
-        stockouts = stockout_series(conn, start, end, days)
-        units = units_by_day(conn, start, end, days)
-        latency = data_latency(conn, start, end)
-        orders = order_figures(conn, start, end, days)
-        refused = oversell_refused(conn, start, end)
+        stockouts = stockout_series(uow.reports, start, end, days)
+        units = units_by_day(uow.reports, start, end, days)
+        latency = data_latency(uow.reports, start, end)
+        orders = order_figures(uow.reports, start, end, days)
+        refused = _refused(uow.refusals.count_by_kind(start, end))
     cells = sum(d["cells"] for d in stockouts)
     out = sum(d["out"] for d in stockouts)
     return {
@@ -103,32 +88,14 @@ def period_days(start: datetime, end: datetime) -> list[date]:
     return [first + timedelta(days=i) for i in range(n)]
 
 
-def day_of(column: Any, dialect: str) -> ColumnElement[Any]:
-    """The UTC calendar day of a timestamp column, as 'YYYY-MM-DD' on both backends."""
-    if dialect == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
-    return func.strftime("%Y-%m-%d", column)
-
-
-def _in_period(column: Any, start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(column >= start, column < end)
-
-
 # -- stockouts ----------------------------------------------------------------------------------
-def stockout_series(conn: Connection, start: datetime, end: datetime,
+def stockout_series(reports: ReportRepository, start: datetime, end: datetime,
                     days: Sequence[date]) -> list[dict[str, Any]]:
-    key = (movements.c.item_id, movements.c.location_id)
-    before = {(r[0], r[1]): int(r[2]) for r in conn.execute(
-        select(*key, func.sum(movements.c.d_on_hand))
-        .where(movements.c.occurred_at < start).group_by(*key))}
-    day = day_of(movements.c.occurred_at, conn.dialect.name)
+    before = reports.on_hand_before(start)
     index = {d.isoformat(): i for i, d in enumerate(days)}
     active: dict[tuple[int, int], list[int | None]] = {}
-    for item_id, location_id, d, delta in conn.execute(
-            select(*key, day, func.sum(movements.c.d_on_hand))
-            .where(_in_period(movements.c.occurred_at, start, end)).group_by(*key, day)):
-        deltas = active.setdefault((item_id, location_id), [None] * len(days))
-        deltas[index[str(d)[:10]]] = int(delta)
+    for item_id, location_id, day, change in reports.on_hand_deltas_by_day(start, end):
+        active.setdefault((item_id, location_id), [None] * len(days))[index[day]] = change
     cells, out = [0] * len(days), [0] * len(days)
     quiet = [oh for k, oh in before.items() if k not in active]
     for i in range(len(days)):  # positions without movements in the period: constant
@@ -146,125 +113,50 @@ def stockout_series(conn: Connection, start: datetime, end: datetime,
             for d, c, o in zip(days, cells, out, strict=True)]
 
 
-def units_by_day(conn: Connection, start: datetime, end: datetime,
+def units_by_day(reports: ReportRepository, start: datetime, end: datetime,
                  days: Sequence[date]) -> list[dict[str, Any]]:
     kinds = {"sale": "sold", "ship": "shipped", "return": "returned", "receipt": "received",
              "transfer_in": "received"}
-    day = day_of(movements.c.occurred_at, conn.dialect.name)
     counts: dict[str, dict[str, int]] = {
         d.isoformat(): dict.fromkeys(set(kinds.values()), 0) for d in days}
-    for d, type_, qty in conn.execute(
-            select(day, movements.c.type, func.sum(movements.c.quantity))
-            .where(_in_period(movements.c.occurred_at, start, end),
-                   movements.c.type.in_(list(kinds)))
-            .group_by(day, movements.c.type)):
-        counts[str(d)[:10]][kinds[type_]] += int(qty)
+    for day, type_, qty in reports.quantities_by_day(start, end, list(kinds)):
+        counts[day][kinds[type_]] += qty
     return [{"date": d, **c} for d, c in counts.items()]
 
 
 # -- data latency -------------------------------------------------------------------------------
-def percentile(sorted_values: Sequence[float], q: float) -> float:
-    """Linear interpolation between closest ranks (as percentile_cont)."""
-    pos = (len(sorted_values) - 1) * q
-    low = int(pos)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
-
-
-def data_latency(conn: Connection, start: datetime, end: datetime) -> list[dict[str, Any]]:
-    m = movements.c
-    where = (_in_period(m.recorded_at, start, end), m.type.not_in(INTERNAL_TYPES),
-             m.source.not_in(INTERNAL_SOURCES))
-    seconds: ColumnElement[Any]
-    if conn.dialect.name == "postgresql":
-        seconds = func.extract("epoch", m.recorded_at - m.occurred_at)
-        rows = [(s, int(n), float(p50), float(p99)) for s, n, p50, p99 in conn.execute(
-            select(m.source, func.count(), func.percentile_cont(0.5).within_group(seconds),
-                   func.percentile_cont(0.99).within_group(seconds))
-            .where(*where).group_by(m.source))]
-    else:
-        seconds = (func.julianday(m.recorded_at) - func.julianday(m.occurred_at)) * 86400.0
-        by_source: dict[str, list[float]] = defaultdict(list)
-        for source, s in conn.execute(select(m.source, seconds).where(*where).order_by(seconds)):
-            by_source[source].append(float(s))
-        rows = [(s, len(v), percentile(v, 0.5), percentile(v, 0.99))
-                for s, v in by_source.items()]
+def data_latency(reports: ReportRepository, start: datetime,
+                 end: datetime) -> list[dict[str, Any]]:
+    rows = reports.latency_by_source(start, end, except_types=INTERNAL_TYPES,
+                                     except_sources=INTERNAL_SOURCES)
     return [{"source": s, "movements": n, "p50_seconds": round(p50, 3),
-             "p99_seconds": round(p99, 3)} for s, n, p50, p99 in sorted(rows)]
+             "p99_seconds": round(p99, 3)} for s, n, p50, p99 in rows]
 
 
-def oversell_refused(conn: Connection, start: datetime, end: datetime) -> dict[str, Any]:
-    rows = conn.execute(
-        select(refusals.c.kind, func.count()).where(refusals.c.refused_at >= start,
-                                                   refusals.c.refused_at < end)
-        .group_by(refusals.c.kind)).all()
-    by_kind = {kind: int(n) for kind, n in rows}
+def _refused(by_kind: dict[str, int]) -> dict[str, Any]:
     return figure(sum(by_kind.values()), recorded=True, scope="period", by_kind=by_kind,
                   note="reservations and orders refused for want of stock in the period")
 
 
 # -- orders ---------------------------------------------------------------------------------------
-_CREATED = ("created_at", "placed_at", "ordered_at")
-_METHOD = ("delivery_method", "method")
 _ORDER_FIGURES = ("fill_rate", "bopis_share", "ship_from_store_share", "split_shipment_rate")
 
 
-def _first(table: Table, names: Sequence[str]) -> Any:
-    return next((table.c[n] for n in names if n in table.c), None)
-
-
-def order_figures(conn: Connection, start: datetime, end: datetime,
+def order_figures(reports: ReportRepository, start: datetime, end: datetime,
                   days: Sequence[date]) -> dict[str, Any]:
     """The order-based figures; null (with a note) while the orders tables do not exist."""
-    tables = inspect(conn).get_table_names()
-    if "orders" not in tables or "fulfillments" not in tables:
+    if not reports.orders_recorded():
         return _no_orders(NO_ORDERS)
-    meta = MetaData()
-    orders = Table("orders", meta, autoload_with=conn)
-    fulfillments = Table("fulfillments", meta, autoload_with=conn)
-    created, link = _first(orders, _CREATED), _order_link(orders, fulfillments)
-    method = _first(orders, (*_METHOD, "delivery"))
-    if method is None:
-        method = _first(fulfillments, _METHOD)
-    if created is None or link is None or method is None or "status" not in fulfillments.c:
+    rows = reports.order_parts(start, end)
+    if rows is None:
         return _no_orders("the orders tables do not have the columns these figures need "
                           "(created_at, delivery method, fulfillments.order_id and status)")
-    kind = _location_kind(fulfillments)
-    leg = fulfillments.c.kind if "kind" in fulfillments.c else literal_column("NULL")
-    rows = conn.execute(
-        select(link[0], created, method, fulfillments.c.status, kind, leg)
-        .select_from(orders.outerjoin(fulfillments, link[0] == link[1])
-                     .outerjoin(locations, _location_join(fulfillments)))
-        .where(_in_period(created, start, end))).all()
     return _order_stats(rows, days)
 
 
 def _no_orders(note: str) -> dict[str, Any]:
     return {**{k: figure(None, note=note) for k in _ORDER_FIGURES},
             "orders": {"recorded": False, "count": None, "series": [], "note": note}}
-
-
-def _order_link(orders: Table, fulfillments: Table) -> tuple[Any, Any] | None:
-    if "order_id" not in fulfillments.c:
-        return None
-    fk = fulfillments.c.order_id
-    target = next((f.column.name for f in fk.foreign_keys), None)
-    name = target or ("order_id" if "order_id" in orders.c else "id")
-    return (orders.c[name], fk) if name in orders.c else None
-
-
-def _location_kind(fulfillments: Table) -> Any:
-    if "location_id" in fulfillments.c or "location" in fulfillments.c:
-        return locations.c.kind
-    return literal_column("NULL")
-
-
-def _location_join(fulfillments: Table) -> Any:
-    if "location_id" in fulfillments.c:
-        return locations.c.id == fulfillments.c.location_id
-    if "location" in fulfillments.c:
-        return locations.c.code == fulfillments.c.location
-    return literal_column("1") == literal_column("0")
 
 
 def _method(value: Any) -> str | None:
@@ -326,26 +218,9 @@ def exceptions(db: Database, *, count_threshold: int = 20, since: datetime | Non
     moved on_hand by at least `count_threshold` units (shrink, mis-picks, feed errors)."""
     if count_threshold < 1:
         raise InvalidInput("count_threshold must be at least 1", field="count_threshold")
-    avail: ColumnElement[int] = literal_column(available_sql("positions."))
-    physical = avail + positions.c.safety_stock  # below zero: more held than is there
     with db.uow(readonly=True) as uow:
-        negative = uow.conn.execute(
-            select(items.c.sku, locations.c.code.label("location"), positions,
-                   avail.label("available"))
-            .join(items, items.c.id == positions.c.item_id)
-            .join(locations, locations.c.id == positions.c.location_id)
-            .where(avail < 0).order_by(physical, avail, items.c.sku).limit(limit)
-        ).mappings().all()
-        m = movements.c
-        where = [m.type == "count", func.abs(m.d_on_hand) >= count_threshold]
-        if since is not None:
-            where.append(m.recorded_at >= since)
-        counts = uow.conn.execute(
-            select(items.c.sku, locations.c.code.label("location"), m.d_on_hand, m.counted,
-                   m.occurred_at, m.recorded_at, m.source, m.external_id)
-            .join(items, items.c.id == m.item_id).join(locations, locations.c.id == m.location_id)
-            .where(*where).order_by(m.recorded_at.desc(), m.id.desc()).limit(limit)
-        ).mappings().all()
+        negative = uow.reports.negative_positions(limit)
+        counts = uow.reports.large_counts(count_threshold, since, limit)
     return {
         "negative_availability": [_negative_view(r) for r in negative],
         "large_count_adjustments": [

@@ -5,12 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.exc import SQLAlchemyError
-
 from ..domain.errors import InsufficientStock
 from ..store.database import Database
-from ..store.tables import refusals
 
 log = logging.getLogger("omnistock.refusals")
 
@@ -22,8 +18,7 @@ def record_refusal(db: Database, kind: str, error: InsufficientStock,
     lines: list[dict[str, Any]] = error.data.get("lines") or []
     try:
         with db.uow() as uow:
-            uow.conn.execute(insert(refusals).values(kind=kind, reference=reference,
-                                                     lines=lines, refused_at=db.clock()))
+            uow.refusals.add(kind, reference, lines, db.clock())
             uow.commit()
-    except SQLAlchemyError:
+    except Exception:  # whatever the database raised: the refusal stands, its count is lost
         log.exception("could not record a %s refusal", kind)

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import groupby
-
-from sqlalchemy import select
+from typing import Any
 
 from ..domain.buckets import BUCKETS
 from ..domain.counts import LedgerFact, fold
 from ..store.database import Database
-from ..store.tables import movements
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +30,7 @@ def verify(db: Database) -> list[Mismatch]:
         stored = {(r["item_id"], r["location_id"]): {b: int(r[b]) for b in BUCKETS}
                   for r in rows}
         sums = uow.ledger.ledger_sums()
-        replayed = dict(_replay(uow.conn))
+        replayed = dict(_replay(uow.audit.facts_by_position()))
     out: list[Mismatch] = []
     for key in sorted(set(stored) | set(sums)):
         sku, loc = names.get(key, (f"item#{key[0]}", f"location#{key[1]}"))
@@ -46,15 +43,9 @@ def verify(db: Database) -> list[Mismatch]:
     return out
 
 
-def _replay(conn) -> Iterator[tuple[tuple[int, int], int]]:  # type: ignore[no-untyped-def]
-    rows = conn.execute(
-        select(movements.c.item_id, movements.c.location_id, movements.c.occurred_at,
-               movements.c.source, movements.c.external_id, movements.c.raw_on_hand,
-               movements.c.counted)
-        .order_by(movements.c.item_id, movements.c.location_id)
-        .execution_options(yield_per=10_000))
-    for key, group in groupby(rows, key=lambda r: (r.item_id, r.location_id)):
+def _replay(positions: Iterator[tuple[tuple[int, int], list[Any]]]
+            ) -> Iterator[tuple[tuple[int, int], int]]:
+    for key, rows in positions:
         facts = [LedgerFact(r.occurred_at, f"{r.source}:{r.external_id}",
-                            {"on_hand": r.raw_on_hand}, r.counted) for r in group]
+                            {"on_hand": r.raw_on_hand}, r.counted) for r in rows]
         yield key, fold(facts).on_hand
-

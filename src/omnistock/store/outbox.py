@@ -1,11 +1,16 @@
-"""The transactional outbox: events are rows written with the change they announce."""
+"""The transactional outbox: events are rows written with the change they announce.
+
+On PostgreSQL ids are drawn when rows are inserted, not when they commit, so a reader can see
+id 11 while id 10 is in flight (events/highwater.py); `snapshot` and `settled` let it tell
+when such a hole is final. On SQLite writers are serialised and ids commit in order.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, bindparam, select, text, update
+from sqlalchemy import JSON, Connection, bindparam, func, select, text, update
 
 from .tables import outbox
 from .types import UTCDateTime
@@ -15,6 +20,9 @@ _INSERT = text(
     "VALUES (:type, :subject, :data, :occurred_at, :created_at)"
 ).bindparams(bindparam("data", type_=JSON), bindparam("occurred_at", type_=UTCDateTime),
              bindparam("created_at", type_=UTCDateTime))
+_SNAPSHOT = text("SELECT CAST(pg_current_snapshot() AS text)")
+_SETTLED = text("SELECT NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(CAST(:s AS pg_snapshot)) AS x "
+                "WHERE pg_xact_status(x) = 'in progress')")
 
 
 class OutboxRepository:
@@ -30,11 +38,34 @@ class OutboxRepository:
         if rows:
             self.conn.execute(_INSERT, rows)
 
-    def after(self, last_id: int, limit: int = 500) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            select(outbox).where(outbox.c.id > last_id).order_by(outbox.c.id).limit(limit)
-        ).mappings()
-        return [dict(r) for r in rows]
+    def after(self, last_id: int, limit: int = 500,
+              upto: int | None = None) -> list[dict[str, Any]]:
+        """Rows with last_id < id (<= upto), in id order."""
+        q = select(outbox).where(outbox.c.id > last_id).order_by(outbox.c.id).limit(limit)
+        if upto is not None:
+            q = q.where(outbox.c.id <= upto)
+        return [dict(r) for r in self.conn.execute(q).mappings()]
+
+    def last_id(self) -> int:
+        """The newest id (0 for an empty outbox)."""
+        return int(self.conn.execute(select(func.coalesce(func.max(outbox.c.id), 0)))
+                   .scalar_one())
+
+    def oldest_unpublished_at(self) -> datetime | None:
+        """When the oldest event not yet published was written (None when all are)."""
+        return self.conn.execute(
+            select(outbox.c.created_at).where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id).limit(1)).scalar()
+
+    def snapshot(self) -> str | None:
+        """A token for the transactions in flight now; None where ids commit in order."""
+        if self.conn.dialect.name != "postgresql":
+            return None
+        return self.conn.execute(_SNAPSHOT).scalar()
+
+    def settled(self, token: str) -> bool:
+        """Whether every transaction in flight at `snapshot()` time has ended."""
+        return bool(self.conn.execute(_SETTLED, {"s": token}).scalar())
 
     def unpublished(self, limit: int = 500) -> list[dict[str, Any]]:
         rows = self.conn.execute(

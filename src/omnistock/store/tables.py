@@ -1,4 +1,7 @@
-"""The schema. Tables are SQLAlchemy Core; domain objects never inherit from them."""
+"""The core tables (items, locations, the ledger, the outbox ...) and the shared `metadata`.
+
+Tables are SQLAlchemy Core; domain objects never inherit from them. The whole schema, with
+the feed, order and event tables, is `store/schema.py`."""
 
 from __future__ import annotations
 
@@ -204,7 +207,3 @@ idempotency_keys = Table(
     Column("body", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
-
-from ..events import tables as _event_tables  # noqa: E402,F401  (registers webhook tables)
-from . import feed_tables as _feed_tables  # noqa: E402,F401  (registers feed tables)
-from . import order_tables as _order_tables  # noqa: E402,F401

@@ -6,13 +6,20 @@ from types import TracebackType
 
 from sqlalchemy import Connection, Engine
 
+from .audit import AuditRepository
 from .catalog import CatalogRepository, IdCache
 from .errors import translate
 from .feeds import FeedRepository
+from .idempotency import IdempotencyRepository
+from .keys import KeyRepository
+from .leases import LeaseRepository
 from .ledger import LedgerRepository
 from .orders import OrderRepository
 from .outbox import OutboxRepository
+from .refusals import RefusalRepository
+from .reports import ReportRepository
 from .reservations import ReservationRepository
+from .webhooks import WebhookRepository
 
 
 class UnitOfWork:
@@ -46,6 +53,13 @@ class UnitOfWork:
         self.outbox = OutboxRepository(self.conn)
         self.feeds = FeedRepository(self.conn)
         self.orders = OrderRepository(self.conn)
+        self.keys = KeyRepository(self.conn)
+        self.idempotency = IdempotencyRepository(self.conn)
+        self.refusals = RefusalRepository(self.conn)
+        self.reports = ReportRepository(self.conn)
+        self.audit = AuditRepository(self.conn)
+        self.webhooks = WebhookRepository(self.conn)
+        self.leases = LeaseRepository(self.conn)
         return self
 
     def commit(self) -> None:

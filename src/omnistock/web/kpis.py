@@ -1,8 +1,8 @@
 """`GET /v1/kpis?from=&to=` and `GET /v1/exceptions`, for the dashboard.
 
 `make_router(auth)` takes the API's authentication dependency (any key may read), so the app
-includes it as `app.include_router(make_router(auth_dependency))`. The store is read from
-`request.app.state.store` unless `get_store` is given.
+includes it as `app.include_router(make_router(auth_dependency))`. The database is
+`request.app.state.db` unless `get_db` is given.
 """
 
 from __future__ import annotations

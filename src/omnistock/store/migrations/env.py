@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from omnistock.store.tables import metadata
+from omnistock.store.schema import metadata
 
 config = context.config
 

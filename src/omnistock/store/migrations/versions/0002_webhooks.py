@@ -1,4 +1,4 @@
-"""webhook subscriptions, deliveries and dispatcher leases (omnistock.events.tables)
+"""webhook subscriptions, deliveries and dispatcher leases (omnistock.store.event_tables)
 
 Revision ID: 0002
 Revises: 0001

@@ -14,8 +14,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from ..store.tables import BigId, metadata
-from ..store.types import UTCDateTime
+from .tables import BigId, metadata
+from .types import UTCDateTime
 
 webhooks = Table(
     "webhooks",

@@ -1,7 +1,7 @@
 """HTTP routes: `GET /v1/events` (server-sent events) and `/v1/webhooks`.
 
-Two routers so the API can guard them with different roles; `router` holds both. The store is
-`request.app.state.store` (override the `current_store` dependency otherwise), the settings
+Two routers so the API can guard them with different roles; `router` holds both. The database
+is `request.app.state.db` (override the `current_db` dependency otherwise), the settings
 `request.app.state.events_config` when set, else the environment. Domain errors are raised for
 the API's RFC 9457 handler.
 """
@@ -14,12 +14,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
-from ..store.database import Database
-from . import webhooks as service
-from .config import EventsConfig
-from .schemas import DeliveryList, DeliveryOut, WebhookIn, WebhookList, WebhookOut
-from .sse import Filter, resume_point, stream
-from .tail import tail_for
+from ...events import webhooks as service
+from ...events.config import EventsConfig
+from ...events.sse import Filter, resume_point, stream
+from ...events.tail import tail_for
+from ...settings import get_settings
+from ...store.database import Database
+from ..schemas.events import DeliveryList, DeliveryOut, WebhookIn, WebhookList, WebhookOut
 
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
@@ -30,7 +31,7 @@ def current_db(request: Request) -> Database:
 
 @cache
 def _env_config() -> EventsConfig:
-    return EventsConfig.from_env()
+    return EventsConfig.from_settings(get_settings())
 
 
 def current_config(request: Request) -> EventsConfig:

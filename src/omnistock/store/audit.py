@@ -1,0 +1,28 @@
+"""What `omnistock verify` replays: the ledger's facts per position, in one pass."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from .tables import movements
+
+
+class AuditRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def facts_by_position(self) -> Iterator[tuple[tuple[int, int], list[Any]]]:
+        """((item_id, location_id), its movements' occurred_at, source, external_id,
+        raw_on_hand and counted), position by position; streamed, not loaded at once."""
+        m = movements.c
+        rows = self.conn.execute(
+            select(m.item_id, m.location_id, m.occurred_at, m.source, m.external_id,
+                   m.raw_on_hand, m.counted)
+            .order_by(m.item_id, m.location_id)
+            .execution_options(yield_per=10_000))
+        for key, group in groupby(rows, key=lambda r: (r.item_id, r.location_id)):
+            yield key, list(group)
