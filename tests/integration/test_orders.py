@@ -21,15 +21,16 @@ from omnistock.services import catalog, reservations
 from omnistock.services.availability import availability
 from omnistock.services.movements import apply_movement
 from omnistock.services.orders import (
+    act,
     cancel_order,
     expire_no_shows,
     get_order,
+    get_policy,
     list_orders,
     location_work,
     place_order,
+    set_policy,
 )
-from omnistock.services.orders_fulfillment import act
-from omnistock.services.orders_policy import get_policy, set_policy
 from omnistock.services.verify import verify
 from omnistock.store.database import Database
 from omnistock.store.tables import inbound, movements, outbox, refusals

@@ -8,8 +8,7 @@ import typer
 from typer.testing import CliRunner
 
 from omnistock.cli.orders import route
-from omnistock.services.orders import get_order
-from omnistock.services.orders_batch import plan_waves, read_backlog
+from omnistock.services.orders import get_order, plan_waves, read_backlog
 from omnistock.services.verify import verify
 
 from .test_orders import LYON, PARIS, buckets, retailer

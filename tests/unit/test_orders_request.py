@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from omnistock.domain.errors import InvalidInput
-from omnistock.services.orders_request import OrderRequest
+from omnistock.services.orders import OrderRequest
 
 LINES = [{"sku": "A", "quantity": 2}]
 

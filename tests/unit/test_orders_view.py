@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from omnistock.services.orders_view import (
+from omnistock.services.orders.view import (
     acting_location,
     actions,
     held_at,

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..services.orders_batch import apply_wave, plan_waves, read_backlog
+from ..services.orders import apply_wave, plan_waves, read_backlog
 from ..store.database import Database
 from .options import DbOption
 

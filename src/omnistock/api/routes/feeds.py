@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from ...domain.errors import InvalidInput, InvalidState
@@ -20,36 +19,16 @@ from ...services.feeds import import_records, list_quarantine, retry_quarantine
 from ...services.mappings import add_mapping, list_mappings, remove_mapping
 from ...services.sources import source_health
 from ...settings import get_settings
-from .. import schemas
 from ..auth import Principal, require
 from ..deps import DbDep, Reader
 from ..idempotency import json_response
 from ..problems import Unauthenticated, responses
+from ..schemas.feeds import FeedSource, MappingIn, Summary
 
 router = APIRouter(prefix="/v1", tags=["feeds"])
 Importer = Annotated[Principal, Depends(require("movements:write"))]
-Source = Annotated[str, StringConstraints(min_length=1, max_length=64,
-                                          pattern=schemas.CODE_PATTERN)]
 MAX_PUSH_BYTES = 20 * 1024 * 1024
 SHOPIFY_SOURCE = "shopify"
-
-
-class Summary(BaseModel):
-    source: str
-    format: str
-    read: int
-    applied: int
-    duplicates: int
-    quarantined: int
-    reasons: dict[str, int]
-    variance: dict[str, Any]  # counts that moved positions: totals and the largest lines
-
-
-class MappingIn(schemas.Strict):
-    source: Source
-    kind: Literal["item", "location"]
-    code: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    target: schemas.Code
 
 
 async def _body(request: Request) -> bytes:
@@ -70,7 +49,7 @@ async def _body(request: Request) -> bytes:
                                                          "format": "binary"}}}}})
 async def push_feed(request: Request, db: DbDep, _: Importer,
                     format: Annotated[Literal["pos", "snapshot", "epcis", "edifact"], Path()],
-                    source: Annotated[Source | None, Query()] = None) -> Response:
+                    source: Annotated[FeedSource | None, Query()] = None) -> Response:
     """A feed file in the body, applied like `omnistock import FORMAT FILE`: records that cannot
     be applied are quarantined with their reason, and the summary adds up."""
     data = await _body(request)
@@ -120,7 +99,7 @@ async def shopify_webhook(
 
 @router.get("/mappings", responses=responses(401, 403, 422))
 def get_mappings(db: DbDep, _: Reader,
-                 source: Annotated[Source | None, Query()] = None) -> dict[str, Any]:
+                 source: Annotated[FeedSource | None, Query()] = None) -> dict[str, Any]:
     return {"mappings": list_mappings(db, source)}
 
 
@@ -132,7 +111,7 @@ def post_mapping(body: MappingIn, db: DbDep, _: Importer) -> dict[str, Any]:
 
 @router.delete("/mappings/{source}/{kind}/{code}", status_code=204,
                responses=responses(401, 403, 404, 422))
-def delete_mapping(db: DbDep, _: Importer, source: Source,
+def delete_mapping(db: DbDep, _: Importer, source: FeedSource,
                    kind: Literal["item", "location"], code: str) -> Response:
     remove_mapping(db, source=source, kind=kind, code=code)
     return Response(status_code=204)
@@ -140,7 +119,7 @@ def delete_mapping(db: DbDep, _: Importer, source: Source,
 
 @router.get("/quarantine", responses=responses(401, 403, 422))
 def get_quarantine(db: DbDep, _: Reader,
-                   source: Annotated[Source | None, Query()] = None,
+                   source: Annotated[FeedSource | None, Query()] = None,
                    status: Annotated[Literal["open", "resolved"], Query()] = "open"
                    ) -> dict[str, Any]:
     """Feed records that could not be applied, with their raw text, position and reason."""
@@ -150,7 +129,7 @@ def get_quarantine(db: DbDep, _: Reader,
 @router.post("/quarantine/retry", response_model=Summary,
              responses=responses(401, 403, 422))
 def post_quarantine_retry(db: DbDep, _: Importer,
-                          source: Annotated[Source | None, Query()] = None) -> Response:
+                          source: Annotated[FeedSource | None, Query()] = None) -> Response:
     """Apply again the quarantined records that parsed (e.g. after adding a mapping)."""
     return json_response(200, retry_quarantine(db, source).as_dict())
 

@@ -6,9 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 
-from ...services import orders, orders_policy
-from ...services.orders_fulfillment import act
-from ...services.orders_view import ORDER_STATUSES
+from ...services import orders
+from ...services.orders import ORDER_STATUSES, act
 from ..auth import Principal, require
 from ..deps import DbDep, Reader
 from ..idempotency import Idempotent, idempotent_for
@@ -92,7 +91,7 @@ def location_work(code: Code, db: DbDep, _: Reader) -> dict:
 
 @router.get("/channels/{code}/policy", response_model=Policy, responses=READ)
 def get_policy(code: Code, db: DbDep, _: Reader) -> dict:
-    return orders_policy.get_policy(db, code)
+    return orders.get_policy(db, code)
 
 
 @router.put("/channels/{code}/policy", response_model=Policy, responses=WRITE)
@@ -100,4 +99,4 @@ def put_policy(code: Code, db: DbDep, _: NetworkWriter,
                body: Annotated[dict[str, Any], Body()]) -> dict:
     """Replace the channel's sourcing policy (admin keys). A problem names the offending
     field, e.g. `rate_table.bands[1].cost`; fields left out take their defaults."""
-    return orders_policy.set_policy(db, code, body)
+    return orders.set_policy(db, code, body)

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, Field, StrictInt
 
-from ...services.orders_view import ORDER_STATUSES
+from ...services.orders import ORDER_STATUSES
 from . import MAX_QUANTITY, Code, Latitude, Longitude, Positive, Strict
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.sourcing.policy import SourcingPolicy
-from ..store.database import Database
+from ...domain.sourcing.policy import SourcingPolicy
+from ...store.database import Database
 
 
 def _view(code: str, stored: dict[str, Any]) -> dict[str, Any]:

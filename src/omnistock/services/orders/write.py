@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.errors import NotFound
-from ..domain.ledger import Movement
-from ..domain.movements import MovementType
-from ..domain.sourcing.plan import SourcingPlan
-from ..domain.sourcing.problem import Mode
-from ..store.unit_of_work import UnitOfWork
-from .context import iso, payload_hash
-from .ledger import Refused, record
-from .orders_network import Network, channel_policy
-from .orders_view import event_data, order_status, order_view
+from ...domain.errors import NotFound
+from ...domain.ledger import Movement
+from ...domain.movements import MovementType
+from ...domain.sourcing.plan import SourcingPlan
+from ...domain.sourcing.problem import Mode
+from ...store.unit_of_work import UnitOfWork
+from ..context import iso, payload_hash
+from ..ledger import Refused, record
+from .network import Network, channel_policy
+from .view import event_data, order_status, order_view
 
 SOURCE = "order"
 KINDS = {Mode.SHIP: "ship", Mode.PICKUP: "pickup", Mode.TRANSFER: "transfer"}

@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..domain.errors import DomainError, UnknownReference
-from ..domain.sourcing.batch import BatchPlan, plan_batch
-from ..store.database import Database
-from ..store.unit_of_work import UnitOfWork
-from .orders import place_order
-from .orders_network import read_network
-from .orders_request import OrderRequest
+from ...domain.errors import DomainError, UnknownReference
+from ...domain.sourcing.batch import BatchPlan, plan_batch
+from ...solver import quiet_highs
+from ...store.database import Database
+from ...store.unit_of_work import UnitOfWork
+from .network import read_network
+from .place import place_order
+from .request import OrderRequest
 
 
 @dataclass
@@ -83,7 +84,8 @@ def plan_waves(db: Database, backlog: Backlog) -> list[Wave]:
             except DomainError as e:
                 backlog.rejected += [{"order_id": r.order_id, "error": e.detail} for r in usable]
                 continue
-        plan = plan_batch([r.sourcing() for r in usable], network.candidates, network.policy)
+        plan = plan_batch([r.sourcing() for r in usable], network.candidates, network.policy,
+                          new_solver=quiet_highs)
         waves.append(Wave(channel, tuple(usable), plan))
     return waves
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from ..domain.buckets import available
-from ..domain.errors import NotFound
-from ..domain.sourcing.inputs import Candidate
-from ..domain.sourcing.policy import SourcingPolicy
-from ..store.unit_of_work import UnitOfWork
+from ...domain.buckets import available
+from ...domain.errors import NotFound
+from ...domain.sourcing.inputs import Candidate
+from ...domain.sourcing.policy import SourcingPolicy
+from ...store.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)

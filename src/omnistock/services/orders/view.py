@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.fulfillment import FulfillmentAction, FulfillmentStatus, allowed_actions
-from .context import iso
+from ...domain.fulfillment import FulfillmentAction, FulfillmentStatus, allowed_actions
+from ..context import iso
 
 S = FulfillmentStatus
 FIRST_LEG = frozenset({S.ALLOCATED, S.PICKING, S.PACKED, S.SHORT})

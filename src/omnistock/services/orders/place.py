@@ -1,5 +1,5 @@
 """Orders: place (source and allocate every line, or nothing), read, list, cancel, and cancel
-BOPIS no-shows. Fulfillment actions are in orders_fulfillment.py.
+BOPIS no-shows. Fulfillment actions are in fulfillment.py.
 
 Placing reads the channel's network, plans with the pure engine outside any transaction, then
 allocates the plan in one transaction with guarded updates. If a concurrent order took the
@@ -13,24 +13,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..domain.errors import (
+from ...domain.errors import (
     IdempotencyConflict,
     InsufficientStock,
     InvalidInput,
     InvalidState,
     NotFound,
 )
-from ..domain.fulfillment import is_no_show, transition
-from ..domain.movements import MovementType
-from ..domain.sourcing.milp import plan_order
-from ..domain.sourcing.plan import SourcingPlan
-from ..store.database import Database
-from ..store.errors import TransientConflict
-from ..store.unit_of_work import UnitOfWork
-from .context import payload_hash
-from .orders_network import Network, channel_policy, read_network
-from .orders_request import OrderRequest
-from .orders_view import (
+from ...domain.fulfillment import is_no_show, transition
+from ...domain.movements import MovementType
+from ...domain.sourcing.milp import plan_order
+from ...domain.sourcing.plan import SourcingPlan
+from ...solver import quiet_highs
+from ...store.database import Database
+from ...store.errors import TransientConflict
+from ...store.unit_of_work import UnitOfWork
+from ..context import payload_hash
+from ..refusals import record_refusal
+from .network import Network, channel_policy, read_network
+from .request import OrderRequest
+from .view import (
     OPEN_STATUSES,
     ORDER_STATUSES,
     fulfillment_view,
@@ -39,7 +41,7 @@ from .orders_view import (
     leg,
     order_view,
 )
-from .orders_write import (
+from .write import (
     LedgerOp,
     add_fulfillments,
     apply_ops,
@@ -48,7 +50,6 @@ from .orders_write import (
     load_view,
     locked_order,
 )
-from .refusals import record_refusal
 
 PLACE_ATTEMPTS = 5
 
@@ -88,7 +89,8 @@ def _place_order(db: Database, order_id: str, channel: str, lines: list[dict[str
         with db.uow(readonly=True) as uow:
             network = read_network(uow, request.channel, request.skus, db.clock(),
                                    fields=fields)
-        chosen = plan or plan_order(request.sourcing(), network.candidates, network.policy)
+        chosen = plan or plan_order(request.sourcing(), network.candidates, network.policy,
+                                    new_solver=quiet_highs)
         plan = None
         try:
             outcome = _write(db, request, digest, network, chosen, actor)

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..domain.errors import InvalidInput
-from ..domain.geo import validate_point
-from ..domain.sourcing.inputs import (
+from ...domain.errors import InvalidInput
+from ...domain.geo import validate_point
+from ...domain.sourcing.inputs import (
     Delivery,
     DeliveryMethod,
     OrderLine,

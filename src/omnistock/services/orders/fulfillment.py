@@ -21,19 +21,20 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..domain.errors import DomainError, InsufficientStock, InvalidInput, InvalidState, NotFound
-from ..domain.fulfillment import FulfillmentAction, implied_movements, transition
-from ..domain.movements import MovementType
-from ..domain.sourcing.inputs import Delivery, OrderLine, SourcingOrder
-from ..domain.sourcing.milp import plan_order
-from ..domain.sourcing.plan import SourcingPlan
-from ..store.database import Database
-from ..store.errors import TransientConflict
-from ..store.unit_of_work import UnitOfWork
-from .orders import PLACE_ATTEMPTS
-from .orders_network import Network, channel_policy, read_network
-from .orders_view import acting_location, in_transit, is_transfer, leg
-from .orders_write import (
+from ...domain.errors import DomainError, InsufficientStock, InvalidInput, InvalidState, NotFound
+from ...domain.fulfillment import FulfillmentAction, implied_movements, transition
+from ...domain.movements import MovementType
+from ...domain.sourcing.inputs import Delivery, OrderLine, SourcingOrder
+from ...domain.sourcing.milp import plan_order
+from ...domain.sourcing.plan import SourcingPlan
+from ...solver import quiet_highs
+from ...store.database import Database
+from ...store.errors import TransientConflict
+from ...store.unit_of_work import UnitOfWork
+from .network import Network, channel_policy, read_network
+from .place import PLACE_ATTEMPTS
+from .view import acting_location, in_transit, is_transfer, leg
+from .write import (
     LedgerOp,
     add_fulfillments,
     apply_ops,
@@ -234,7 +235,8 @@ def resource(db: Database, order_id: str, actor: str | None = None) -> dict[str,
                                 Delivery(d["method"], d.get("latitude"), d.get("longitude"),
                                          d.get("location")))
         try:
-            plan = plan_order(request, network.candidates, network.policy)
+            plan = plan_order(request, network.candidates, network.policy,
+                              new_solver=quiet_highs)
         except DomainError as e:
             return _unsourced(db, order_id, order["unsourced"], e, actor)
         try:
