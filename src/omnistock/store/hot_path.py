@@ -25,7 +25,7 @@ from ..domain.ledger import AVAILABILITY_CHANGED, AVAILABILITY_FIELDS
 from .tables import movements, reservations
 from .types import UTCDateTime
 
-_DIALECT = postgresql.dialect()
+_DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
 def _typed(prefix: str, column: Column[Any]) -> str:
