@@ -17,7 +17,6 @@ from prometheus_client import CollectorRegistry
 from ..events.background import background_task as events_background
 from ..metrics import OutboxLag, SourceHealth
 from ..store.database import Database
-from ..web import kpis as web_kpis
 from ..web import routes as web_routes
 from . import problems
 from .auth import KeyCache, require
@@ -31,6 +30,7 @@ from .metrics import RequestTimer
 from .problems import responses
 from .routes import catalog, feeds, health, me, movements, orders, stock
 from .routes import events as event_routes
+from .routes import kpis as kpi_routes
 from .routes.metrics import router as metrics_router
 
 
@@ -91,7 +91,7 @@ def create_app(db: Database, *, background: Sequence[BackgroundTask] | None = No
                    stock.router, orders.router, feeds.router):
         app.include_router(router, generate_unique_id_function=operation_id)
     include_events(app)
-    app.include_router(web_kpis.make_router(require("read")),
+    app.include_router(kpi_routes.make_router(require("read")),
                        generate_unique_id_function=operation_id)
     app.include_router(web_routes.router)  # the dashboard page and its assets
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from ..domain.errors import InvalidInput
-from ..services import kpis as service
-from ..store.database import Database
+from ...domain.errors import InvalidInput
+from ...services import kpis as service
+from ...store.database import Database
 
 KPIS = "omnistock_kpis"
 
