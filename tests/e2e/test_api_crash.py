@@ -62,7 +62,10 @@ def test_acknowledged_writes_survive_kill_9(request: pytest.FixtureRequest, tmp_
     try:
         for w in writers:
             w.start()
-        time.sleep(2.0)
+        # Kill once enough writes are acknowledged (a loaded machine gets there later).
+        deadline = time.monotonic() + 30
+        while (len(acked) <= 20 or not reserved) and time.monotonic() < deadline:
+            time.sleep(0.05)
         server.kill9()  # mid-stream: requests are in flight
         stop.set()
         for w in writers:

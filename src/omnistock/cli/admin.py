@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ..domain.errors import DomainError
 from ..services import keys as key_service
+from ..services.verify import anchor as anchor_heads
+from ..services.verify import check_anchor
 from ..services.verify import verify as verify_ledger
 from ..store.database import Database
 from ..store.migrate import upgrade
@@ -25,18 +30,37 @@ def init(database_url: str = DbOption) -> None:
     err.print(f"[green]database ready[/] at {db.engine.url.render_as_string()}")
 
 
-def verify(database_url: str = DbOption) -> None:
-    """Prove positions == fold(ledger); exit 1 with a report of differing positions."""
+def verify(
+    database_url: str = DbOption,
+    anchor: Path | None = typer.Option(
+        None, help="also write every chain head to this file and print their digest: publish "
+                   "the digest (or keep it elsewhere) to prove later that no chain was rewritten"),
+    against: Path | None = typer.Option(
+        None, help="check an anchor file written earlier: every head it lists must still be a "
+                   "link of its chain; prints the file's digest to compare with the published one"),
+) -> None:
+    """Prove positions == fold(ledger) and every hash chain holds; exit 1 with a report."""
     db = Database.open(database_url)
     mismatches = verify_ledger(db)
+    if against is not None:
+        digest, stale = check_anchor(db, json.loads(against.read_text()))
+        out.print(f"anchor digest {digest}")
+        mismatches += stale
     if not mismatches:
-        out.print("[green]ok[/]: every position equals the fold of its ledger")
+        out.print("[green]ok[/]: every position equals the fold of its ledger, and every "
+                  "chain holds")
+    if anchor is not None:
+        digest, heads = anchor_heads(db)
+        anchor.write_text(json.dumps(heads, indent=1) + "\n")
+        out.print(f"anchor digest {digest} ({len(heads)} chain heads in {anchor})")
+    if not mismatches:
         return
-    table = Table(title=f"{len(mismatches)} differing bucket(s)")
-    for col in ("sku", "location", "bucket", "position", "ledger", "check"):
+    table = Table(title=f"{len(mismatches)} difference(s)")
+    for col in ("sku", "location", "bucket", "position", "ledger", "check", "detail"):
         table.add_column(col)
     for m in mismatches:
-        table.add_row(m.sku, m.location, m.bucket, str(m.position), str(m.ledger), m.check)
+        table.add_row(m.sku, m.location, m.bucket, str(m.position), str(m.ledger), m.check,
+                      m.detail)
     out.print(table)
     raise typer.Exit(1)
 

@@ -6,6 +6,8 @@ Every writer (feeds and the API, holds, orders, and whatever moves stock next) b
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,3 +79,38 @@ def availability_data(sku: str, location: str, buckets: dict[str, int], cause: s
     return {"sku": sku, "location": location, **{b: buckets[b] for b in BUCKETS},
             "available": available(buckets), "cause": cause,
             "occurred_at": iso(occurred_at)}
+
+
+# -- the hash chain ------------------------------------------------------------------------------
+# Each movement's hash covers its content, its place in its position's chain and the hash before
+# it, so a deleted, edited, reordered or inserted movement breaks the chain at that link. One
+# chain per position: writers of different positions never wait on each other for it.
+CHAIN_FIELDS = ("type", "item_id", "location_id", "quantity", "raw_on_hand", "counted",
+                "occurred_at", "source", "external_id", "payload_hash", "reason", "reference")
+GENESIS = ""  # the head of a position with no movement yet
+
+
+def chain_content(row: Mapping[str, Any]) -> str:
+    """The movement's own part of its link: the fields a count or a writer never rewrite."""
+    return "\x1f".join(_text(row[f]) for f in CHAIN_FIELDS)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return iso(value) or "" if isinstance(value, datetime) else str(value)
+
+
+def chain_link(previous: str, seq: int, content: str) -> str:
+    """The hash of link `seq` (1, 2, ...) of a position's chain. store/ledger.py computes the
+    same in SQL where a statement advances the chain itself."""
+    return hashlib.sha256(f"{previous}|{seq}|{content}".encode()).hexdigest()
+
+
+def anchor(heads: Iterable[tuple[str, str, int, str]]) -> str:
+    """One digest of every chain's head (sku, location, length, head hash): published or kept
+    elsewhere, it later proves that no chain was rewritten since."""
+    digest = hashlib.sha256()
+    for sku, location, seq, head in sorted(heads):
+        digest.update(f"{sku}\x1f{location}\x1f{seq}\x1f{head}\n".encode())
+    return digest.hexdigest()

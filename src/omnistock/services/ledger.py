@@ -22,11 +22,18 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.buckets import BUCKETS, available
-from ..domain.counts import CountMark, count_delta, effective_deltas, seen_deltas
+from ..domain.counts import CountMark, count_delta, effective_deltas
 from ..domain.errors import IdempotencyConflict, InsufficientStock
-from ..domain.ledger import AVAILABILITY_CHANGED, Key, Movement, availability_data
+from ..domain.ledger import (
+    AVAILABILITY_CHANGED,
+    Key,
+    Movement,
+    availability_data,
+    chain_content,
+    chain_link,
+)
 from ..domain.movements import MovementType
-from ..store.ledger import movement_row
+from ..store.ledger import Link, movement_row
 from ..store.unit_of_work import UnitOfWork
 from .context import iso, payload_hash
 
@@ -152,11 +159,13 @@ def _write_once(uow: UnitOfWork, m: Movement, now: datetime) -> Applied:
         existing = uow.ledger.find(m.source, m.external_id)
         assert existing is not None
         return replay_or_conflict(existing, m.digest, m.sku, m.location)
-    buckets, seen = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now)
-    if seen and raw.get("on_hand"):
-        uow.ledger.clear_on_hand_effect(movement_id)
+    buckets, seen, link = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now,
+                                            chain_content(row))
+    seen = seen and bool(raw.get("on_hand"))
+    uow.ledger.seal(movement_id, link, seen=seen)
+    if seen:
         row["d_on_hand"] = 0
-    row["id"] = movement_id
+    row.update(id=movement_id, seq=link[0], chain_hash=link[1])
     _track_inbound(uow, m, movement_id)
     uow.outbox.add_many([_event(m, buckets, now)])
     return Applied(row, m.sku, m.location, False)
@@ -172,13 +181,16 @@ def _write_each(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
     for i in order:
         m = moves[i]
         raw = m.raw()
+        row = movement_row(m, raw, now)
         if m.guard:
-            buckets = _guarded(uow, m, now)
-            effective = raw
+            buckets, link = _guarded(uow, m, now, chain_content(row))
         else:
-            buckets, seen = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now)
-            effective = seen_deltas(raw) if seen else raw
-        rows[i] = movement_row(m, effective, now, raw_on_hand=raw.get("on_hand", 0))
+            buckets, seen, link = uow.ledger.upsert(m.item_id, m.location_id, raw,
+                                                    m.occurred_at, now, chain_content(row))
+            if seen:
+                row["d_on_hand"] = 0  # the count saw it: its other buckets still apply
+        row.update(seq=link[0], chain_hash=link[1])
+        rows[i] = row
         after[m.key] = (m, buckets)
     _insert(uow, moves, rows, with_ids)
     uow.outbox.add_many([_event(m, buckets, now) for _, (m, buckets) in sorted(after.items())])
@@ -225,6 +237,8 @@ class _Position:
     buckets: dict[str, int]
     mark: CountMark | None
     start: dict[str, int]
+    seq: int
+    head: str
     new_mark: CountMark | None = None  # the count this batch applied last, if any
     rows: list[dict[str, Any]] = field(default_factory=list)
     last: int | None = None  # index of the batch's last movement here (its event's cause)
@@ -233,11 +247,14 @@ class _Position:
     def of(cls, pos: dict[str, Any]) -> _Position:
         buckets = {b: int(pos[b]) for b in BUCKETS}
         mark = CountMark(pos["count_at"], pos["count_key"]) if pos["count_at"] else None
-        return cls(buckets, mark, dict(buckets))
+        return cls(buckets, mark, dict(buckets), int(pos["seq"]), pos["chain_head"])
 
     def add(self, deltas: dict[str, int], row: dict[str, Any], index: int) -> None:
         for b, v in deltas.items():
             self.buckets[b] += v
+        self.seq += 1
+        self.head = chain_link(self.head, self.seq, chain_content(row))
+        row.update(seq=self.seq, chain_hash=self.head)
         self.rows.append(row)
         self.last = index
 
@@ -250,6 +267,7 @@ class _Position:
         return {"item_id": key[0], "location_id": key[1], "now": now,
                 "count_at": self.new_mark.at if self.new_mark else None,
                 "count_key": self.new_mark.key if self.new_mark else None,
+                "seq": self.seq, "chain_head": self.head,
                 **{f"d_{b}": self.buckets[b] - self.start[b] for b in BUCKETS}}
 
 
@@ -267,15 +285,17 @@ def _count(uow: UnitOfWork, m: Movement, pos: _Position, now: datetime,
     return row
 
 
-def _guarded(uow: UnitOfWork, m: Movement, now: datetime) -> dict[str, int]:
+def _guarded(uow: UnitOfWork, m: Movement, now: datetime,
+             content: str) -> tuple[dict[str, int], Link]:
     assert m.guard is not None
-    buckets = uow.ledger.guarded_add(m.guard, m.item_id, m.location_id, m.quantity, now)
-    if buckets is None and expire_lapsed(uow, now, key=m.key):
-        buckets = uow.ledger.guarded_add(m.guard, m.item_id, m.location_id, m.quantity, now)
-    if buckets is None:
+    done = uow.ledger.guarded_add(m.guard, m.item_id, m.location_id, m.quantity, now, content)
+    if done is None and expire_lapsed(uow, now, key=m.key):
+        done = uow.ledger.guarded_add(m.guard, m.item_id, m.location_id, m.quantity, now,
+                                      content)
+    if done is None:
         pos = uow.ledger.lock([m.key]).get(m.key)
         raise Refused(m, max(available(pos), 0) if pos else 0)
-    return buckets
+    return done
 
 
 def _replays(uow: UnitOfWork, moves: Sequence[Movement]

@@ -1,4 +1,5 @@
-"""`omnistock verify`: positions must equal the fold of the ledger."""
+"""`omnistock verify`: positions must equal the fold of the ledger, and every position's hash
+chain must hold from its first movement to its head."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any
 
 from ..domain.buckets import BUCKETS
 from ..domain.counts import LedgerFact, fold
+from ..domain.ledger import GENESIS, chain_content, chain_link
+from ..domain.ledger import anchor as chain_anchor
 from ..store.database import Database
 
 
@@ -18,7 +21,8 @@ class Mismatch:
     bucket: str
     position: int
     ledger: int
-    check: str  # "sum" (stored deltas) or "replay" (the ledger replayed in time order)
+    check: str  # "sum" (stored deltas), "replay" (in time order) or "chain" (hash chain)
+    detail: str = ""
 
 
 def verify(db: Database) -> list[Mismatch]:
@@ -31,6 +35,9 @@ def verify(db: Database) -> list[Mismatch]:
                   for r in rows}
         sums = uow.ledger.ledger_sums()
         replayed = dict(_replay(uow.audit.facts_by_position()))
+        heads = {(r["item_id"], r["location_id"]): (int(r["seq"]), r["chain_head"])
+                 for r in rows}
+        broken = {key: why for key, why in _chains(uow.audit.chains(), heads)}
     out: list[Mismatch] = []
     for key in sorted(set(stored) | set(sums)):
         sku, loc = names.get(key, (f"item#{key[0]}", f"location#{key[1]}"))
@@ -40,7 +47,62 @@ def verify(db: Database) -> list[Mismatch]:
                 for b in BUCKETS if have[b] != want[b]]
         if key in replayed and replayed[key] != have["on_hand"]:
             out.append(Mismatch(sku, loc, "on_hand", have["on_hand"], replayed[key], "replay"))
+        if key in broken:
+            link, movement_id, why = broken[key]
+            out.append(Mismatch(sku, loc, "chain", link, movement_id, "chain", why))
     return out
+
+
+def anchor(db: Database) -> tuple[str, list[dict[str, Any]]]:
+    """The digest of every chain head now, and the heads themselves (to keep with it)."""
+    with db.uow(snapshot=True) as uow:
+        heads = [{"sku": r["sku"], "location": r["location"], "seq": int(r["seq"]),
+                  "head": r["chain_head"]} for r in uow.audit.heads()]
+    heads.sort(key=lambda h: (h["sku"], h["location"]))
+    return chain_anchor((h["sku"], h["location"], h["seq"], h["head"]) for h in heads), heads
+
+
+def check_anchor(db: Database, heads: list[dict[str, Any]]) -> tuple[str, list[Mismatch]]:
+    """The digest of an anchor file's heads, and each head that is no longer a link of its
+    chain (the chain was rewritten at or before it)."""
+    digest = chain_anchor((h["sku"], h["location"], int(h["seq"]), h["head"]) for h in heads)
+    out = []
+    with db.uow(snapshot=True) as uow:
+        for h in heads:
+            if int(h["seq"]) and uow.audit.link(h["sku"], h["location"], int(h["seq"])) != \
+                    h["head"]:
+                out.append(Mismatch(h["sku"], h["location"], "chain", int(h["seq"]), 0,
+                                    "anchor", "the anchored link is gone or changed"))
+    return digest, out
+
+
+def _chains(chains: Iterator[tuple[tuple[int, int], list[Any]]],
+            heads: dict[tuple[int, int], tuple[int, str]]
+            ) -> Iterator[tuple[tuple[int, int], tuple[int, int, str]]]:
+    """The first broken link of each position whose chain does not hold: (link, movement id,
+    why). A deleted, inserted, reordered or edited movement breaks it where it was."""
+    seen = set()
+    for key, rows in chains:
+        seen.add(key)
+        head = GENESIS
+        for n, row in enumerate(rows, start=1):
+            expected = chain_link(head, n, chain_content(row))
+            if row["seq"] != n:
+                yield key, (n, row["id"], f"link {n} is missing: movement {row['id']} claims "
+                                          f"link {row['seq']}")
+                break
+            if row["chain_hash"] != expected:
+                yield key, (n, row["id"], f"movement {row['id']} does not hash to its link "
+                                          "(edited, moved or inserted)")
+                break
+            head = expected
+        else:
+            if heads.get(key, (len(rows), head)) != (len(rows), head):
+                yield key, (len(rows), 0, "the position's chain head does not match its "
+                                          "movements (a movement was removed at the end)")
+    for key, (seq, _) in heads.items():
+        if key not in seen and seq:
+            yield key, (1, 0, f"the position claims {seq} links and has no movement")
 
 
 def _replay(positions: Iterator[tuple[tuple[int, int], list[Any]]]

@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from .tables import movements
+from ..domain.ledger import CHAIN_FIELDS
+from .tables import items, locations, movements, positions
 
 
 class AuditRepository:
@@ -26,3 +27,31 @@ class AuditRepository:
             .execution_options(yield_per=10_000))
         for key, group in groupby(rows, key=lambda r: (r.item_id, r.location_id)):
             yield key, list(group)
+
+    def chains(self) -> Iterator[tuple[tuple[int, int], list[Any]]]:
+        """Each position's movements in chain order, with what their links cover; streamed."""
+        m = movements.c
+        cols = {c: getattr(m, c) for c in ("id", "seq", "chain_hash", *CHAIN_FIELDS)}
+        rows = self.conn.execute(
+            select(*cols.values()).order_by(m.item_id, m.location_id, m.seq, m.id)
+            .execution_options(yield_per=10_000)).mappings()
+        for key, group in groupby(rows, key=lambda r: (r["item_id"], r["location_id"])):
+            yield key, list(group)
+
+    def link(self, sku: str, location: str, seq: int) -> str | None:
+        """The hash of link `seq` of a position's chain, if it has one."""
+        m = movements.c
+        return self.conn.execute(
+            select(m.chain_hash)
+            .join(items, items.c.id == m.item_id).join(locations, locations.c.id == m.location_id)
+            .where(items.c.sku == sku, locations.c.code == location, m.seq == seq)
+        ).scalar()
+
+    def heads(self) -> list[dict[str, Any]]:
+        """Every position's chain head, with its sku and location code."""
+        p = positions.c
+        return [dict(r) for r in self.conn.execute(
+            select(items.c.sku, locations.c.code.label("location"), p.item_id, p.location_id,
+                   p.seq, p.chain_head)
+            .join(items, items.c.id == p.item_id)
+            .join(locations, locations.c.id == p.location_id)).mappings()]

@@ -13,6 +13,7 @@ without SERIALIZABLE retries.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -21,6 +22,10 @@ from sqlalchemy.engine import make_url
 from ..settings import get_settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def normalise_url(url: str) -> str:
@@ -64,6 +69,8 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+        # PostgreSQL has sha256(); SQLite gets the same hash for the ledger's chain.
+        dbapi_conn.create_function("omnistock_sha256", 1, _sha256_hex, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]

@@ -21,14 +21,21 @@ from sqlalchemy import Column, Connection, Table, bindparam, text
 from sqlalchemy.dialects import postgresql
 
 from ..domain.buckets import BUCKETS, available_sql
-from ..domain.ledger import AVAILABILITY_CHANGED, AVAILABILITY_FIELDS
+from ..domain.ledger import AVAILABILITY_CHANGED, AVAILABILITY_FIELDS, chain_content
+from .chain import next_link
 from .tables import movements, reservations
 from .types import UTCDateTime
 
 _DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 
+# The movement's link comes from the position row the statement has just advanced.
+_FROM_POSITION = {"seq": "pos.seq", "chain_hash": "pos.chain_head"}
+
+
 def _typed(prefix: str, column: Column[Any]) -> str:
+    if prefix == "m_" and column.name in _FROM_POSITION:
+        return _FROM_POSITION[column.name]
     # INSERT ... SELECT gives PostgreSQL no column to infer a bound NULL's type from.
     return f"CAST(:{prefix}{column.name} AS {column.type.compile(dialect=_DIALECT)})"
 
@@ -52,10 +59,11 @@ _MOVEMENT_COLUMNS = [c.name for c in movements.columns if c.name != "id"]
 _RESERVE = text(
     f"""
     WITH pos AS (
-      UPDATE positions SET reserved = reserved + :m_quantity, updated_at = :now
+      UPDATE positions SET reserved = reserved + :m_quantity,
+        seq = seq + 1, chain_head = {next_link("postgresql")}, updated_at = :now
       WHERE item_id = :m_item_id AND location_id = :m_location_id
         AND {available_sql()} >= :m_quantity
-      RETURNING {", ".join(BUCKETS)}
+      RETURNING {", ".join(BUCKETS)}, seq, chain_head
     ), r AS (
       {_insert_from_pos(reservations, "r_", _HOLD_COLUMNS)}
     ), m AS (
@@ -80,8 +88,9 @@ def reserve_in_one_statement(conn: Connection, hold: dict[str, Any], movement: d
     """Buckets after the hold, or None when it does not fit (and nothing was written).
     `movement` is the reserve's ledger row, `hold` the reservation row, `event` the
     availability payload whose bucket fields the statement fills in itself."""
-    params = {"now": now, **{f"r_{c}": hold.get(c) for c in _HOLD_COLUMNS},
-              **{f"m_{c}": movement[c] for c in _MOVEMENT_COLUMNS},
+    params = {"now": now, "chain_content": chain_content(movement),
+              **{f"r_{c}": hold.get(c) for c in _HOLD_COLUMNS},
+              **{f"m_{c}": movement[c] for c in _MOVEMENT_COLUMNS if c not in _FROM_POSITION},
               **{f"e_{f}": event[f] for f in AVAILABILITY_FIELDS
                  if f not in BUCKETS and f != "available"}}
     row = conn.execute(_RESERVE, params).mappings().first()

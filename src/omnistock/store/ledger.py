@@ -17,52 +17,53 @@ from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.buckets import BUCKETS, available_sql
-from ..domain.ledger import Movement
+from ..domain.ledger import GENESIS, Movement, chain_link
+from .chain import advance
 from .hot_path import reserve_in_one_statement
 from .tables import inbound, items, locations, movements, positions
 from .types import UTCDateTime
 
 _BUCKET_COLS = ", ".join(BUCKETS)
-_RETURN_BUCKETS = f"RETURNING {_BUCKET_COLS}"
+_RETURN_BUCKETS = f"RETURNING {_BUCKET_COLS}, seq, chain_head"
 
-# One statement: create the position if needed and add the deltas, except on_hand when the
-# position's latest count already saw this movement (occurred at or before the count).
-_UPSERT = text(
-    f"""
-    INSERT INTO positions (item_id, location_id, {_BUCKET_COLS}, updated_at)
-    VALUES (:item_id, :location_id, {", ".join(":d_" + b for b in BUCKETS)}, :now)
-    ON CONFLICT (item_id, location_id) DO UPDATE SET
-      on_hand = positions.on_hand + CASE
-        WHEN positions.count_at IS NOT NULL AND positions.count_at >= :occurred_at THEN 0
-        ELSE excluded.on_hand END,
-      {", ".join(f"{b} = positions.{b} + excluded.{b}" for b in BUCKETS if b != "on_hand")},
-      updated_at = excluded.updated_at
-    RETURNING {_BUCKET_COLS},
-      CASE WHEN count_at IS NOT NULL AND count_at >= :occurred_at THEN 1 ELSE 0 END AS seen
-    """
-).bindparams(bindparam("now", type_=UTCDateTime), bindparam("occurred_at", type_=UTCDateTime))
+
+# One statement: create the position if needed, add the deltas (except on_hand when the
+# position's latest count already saw this movement: it occurred at or before the count) and
+# advance its chain.
+_UPSERT = {
+    dialect: text(
+        f"""
+        INSERT INTO positions (item_id, location_id, {_BUCKET_COLS}, seq, chain_head, updated_at)
+        VALUES (:item_id, :location_id, {", ".join(":d_" + b for b in BUCKETS)}, 1, :first_head,
+                :now)
+        ON CONFLICT (item_id, location_id) DO UPDATE SET
+          on_hand = positions.on_hand + CASE
+            WHEN positions.count_at IS NOT NULL AND positions.count_at >= :occurred_at THEN 0
+            ELSE excluded.on_hand END,
+          {", ".join(f"{b} = positions.{b} + excluded.{b}" for b in BUCKETS if b != "on_hand")},
+          {advance(dialect, "positions")},
+          updated_at = excluded.updated_at
+        {_RETURN_BUCKETS},
+          CASE WHEN count_at IS NOT NULL AND count_at >= :occurred_at THEN 1 ELSE 0 END AS seen
+        """
+    ).bindparams(bindparam("now", type_=UTCDateTime),
+                 bindparam("occurred_at", type_=UTCDateTime))
+    for dialect in ("sqlite", "postgresql")
+}
 
 # The guard against overselling: the check and the write are one statement.
 _GUARDED = {
-    bucket: text(
+    (dialect, bucket): text(
         f"""
-        UPDATE positions SET {bucket} = {bucket} + :quantity, updated_at = :now
+        UPDATE positions SET {bucket} = {bucket} + :quantity, {advance(dialect)},
+          updated_at = :now
         WHERE item_id = :item_id AND location_id = :location_id
           AND {available_sql()} >= :quantity
         {_RETURN_BUCKETS}
         """
     ).bindparams(bindparam("now", type_=UTCDateTime))
-    for bucket in ("reserved", "committed")
+    for bucket in ("reserved", "committed") for dialect in ("sqlite", "postgresql")
 }
-
-_ADD = text(
-    f"""
-    UPDATE positions SET {", ".join(f"{b} = {b} + :d_{b}" for b in BUCKETS)}, updated_at = :now
-    WHERE item_id = :item_id AND location_id = :location_id
-    {_RETURN_BUCKETS}
-    """
-).bindparams(bindparam("now", type_=UTCDateTime))
-
 
 _MOVEMENT_COLUMNS = [c.name for c in movements.columns if c.name != "id"]
 _INSERT_MOVEMENT_SQL = (
@@ -90,8 +91,15 @@ def movement_row(m: Movement, effective: dict[str, int], now: datetime, *,
         "occurred_at": m.occurred_at, "recorded_at": now, "source": m.source,
         "external_id": m.external_id, "payload_hash": m.digest,
         "reason": reason if reason is not None else m.reason, "reference": m.reference,
-        "actor": m.actor,
+        "actor": m.actor, "seq": None, "chain_hash": None,
     }
+
+
+Link = tuple[int, str]  # a movement's place in its position's chain: (seq, hash)
+
+
+def _buckets(row: Any) -> dict[str, int]:
+    return {b: int(row[b]) for b in BUCKETS}
 
 
 def zero_deltas() -> dict[str, int]:
@@ -107,7 +115,8 @@ def delta_params(deltas: dict[str, int]) -> dict[str, int]:
 class LedgerRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self._for_update = conn.dialect.name == "postgresql"
+        self._dialect = conn.dialect.name
+        self._for_update = self._dialect == "postgresql"
 
     # -- movements -------------------------------------------------------------------------
     def find(self, source: str, external_id: str) -> dict[str, Any] | None:
@@ -145,10 +154,6 @@ class LedgerRepository:
         found = self.conn.execute(_INSERT_MOVEMENT_ONCE, row).scalar()
         return None if found is None else int(found)
 
-    def clear_on_hand_effect(self, movement_id: int) -> None:
-        self.conn.execute(update(movements).where(movements.c.id == movement_id)
-                          .values(d_on_hand=0))
-
     def raw_on_hand_after(self, item_id: int, location_id: int, at: datetime) -> int:
         return int(self.conn.execute(
             select(func.coalesce(func.sum(movements.c.raw_on_hand), 0)).where(
@@ -161,26 +166,35 @@ class LedgerRepository:
 
     # -- positions -------------------------------------------------------------------------
     def upsert(self, item_id: int, location_id: int, deltas: dict[str, int],
-               occurred_at: datetime, now: datetime) -> tuple[dict[str, int], bool]:
-        """Apply a movement's deltas; returns the new buckets and whether a count saw it."""
-        row = self.conn.execute(_UPSERT, {
+               occurred_at: datetime, now: datetime, chain_content: str
+               ) -> tuple[dict[str, int], bool, Link]:
+        """Apply a movement's deltas and advance the chain; the new buckets, whether a count
+        saw it, and its link."""
+        row = self.conn.execute(_UPSERT[self._dialect], {
             "item_id": item_id, "location_id": location_id, "now": now,
-            "occurred_at": occurred_at, **delta_params(deltas)}).mappings().one()
-        return {b: int(row[b]) for b in BUCKETS}, bool(row["seen"])
+            "occurred_at": occurred_at, "chain_content": chain_content,
+            "first_head": chain_link(GENESIS, 1, chain_content),
+            **delta_params(deltas)}).mappings().one()
+        return _buckets(row), bool(row["seen"]), (int(row["seq"]), row["chain_head"])
 
     def guarded_add(self, bucket: str, item_id: int, location_id: int, quantity: int,
-                    now: datetime) -> dict[str, int] | None:
-        """Add to `reserved` or `committed` only if available stays >= 0; None if it would not."""
-        row = self.conn.execute(_GUARDED[bucket], {
+                    now: datetime, chain_content: str) -> tuple[dict[str, int], Link] | None:
+        """Add to `reserved` or `committed` only if available stays >= 0, advancing the chain;
+        None (and nothing written) if it would not."""
+        row = self.conn.execute(_GUARDED[(self._dialect, bucket)], {
             "item_id": item_id, "location_id": location_id, "quantity": quantity, "now": now,
+            "chain_content": chain_content,
         }).mappings().first()
-        return {b: int(row[b]) for b in BUCKETS} if row else None
+        return (_buckets(row), (int(row["seq"]), row["chain_head"])) if row else None
 
-    def add(self, item_id: int, location_id: int, deltas: dict[str, int],
-            now: datetime) -> dict[str, int]:
-        row = self.conn.execute(_ADD, {"item_id": item_id, "location_id": location_id,
-                                       "now": now, **delta_params(deltas)}).mappings().one()
-        return {b: int(row[b]) for b in BUCKETS}
+    def seal(self, movement_id: int, link: Link, *, seen: bool) -> None:
+        """Give a movement inserted ahead of its position's update its link (and, when a count
+        already saw it, no on_hand effect)."""
+        values: dict[str, Any] = {"seq": link[0], "chain_hash": link[1]}
+        if seen:
+            values["d_on_hand"] = 0
+        self.conn.execute(update(movements).where(movements.c.id == movement_id)
+                          .values(**values))
 
     def ensure_positions(self, keys: Iterable[tuple[int, int]], now: datetime) -> None:
         rows = [{"item_id": i, "location_id": loc, **{b: 0 for b in BUCKETS},
@@ -218,7 +232,7 @@ class LedgerRepository:
         return reserve_in_one_statement(self.conn, hold, movement, event, now)
 
     def apply_many(self, updates: list[dict[str, Any]]) -> None:
-        """Executemany of deltas (and count marks) onto locked positions."""
+        """Executemany of deltas (and count marks, chain heads) onto locked positions."""
         if updates:
             self.conn.execute(_SET_MANY, updates)
 
@@ -285,7 +299,7 @@ _SET_MANY = text(
     f"""
     UPDATE positions SET {", ".join(f"{b} = {b} + :d_{b}" for b in BUCKETS)},
       count_at = COALESCE(:count_at, count_at), count_key = COALESCE(:count_key, count_key),
-      updated_at = :now
+      seq = :seq, chain_head = :chain_head, updated_at = :now
     WHERE item_id = :item_id AND location_id = :location_id
     """
 ).bindparams(bindparam("now", type_=UTCDateTime), bindparam("count_at", type_=UTCDateTime))

@@ -94,6 +94,9 @@ positions = Table(
     # The latest count applied to this position (see domain/counts.py).
     Column("count_at", UTCDateTime),
     Column("count_key", String(200)),
+    # The head of the position's hash chain: its length and the hash of its last link.
+    Column("seq", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("chain_head", String(64), nullable=False, default="", server_default=""),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_positions_location", "location_id"),
 )
@@ -119,6 +122,9 @@ movements = Table(
     Column("reason", String(64)),
     Column("reference", String(200)),
     Column("actor", String(64)),
+    # Its link in the position's hash chain (domain/ledger.py).
+    Column("seq", BigInteger),
+    Column("chain_hash", String(64)),
     UniqueConstraint("source", "external_id", name="uq_movements_idempotency"),
     Index("ix_movements_position_time", "item_id", "location_id", "occurred_at"),
     Index("ix_movements_recorded", "recorded_at"),
