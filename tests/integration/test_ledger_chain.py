@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from omnistock.cli import app
 from omnistock.services import reservations as res
+from omnistock.services.availability import availability
 from omnistock.services.movements import CountRequest, apply_batch, apply_count, apply_movement
 from omnistock.services.verify import anchor, check_anchor, verify
 
@@ -125,3 +126,19 @@ def test_verify_command_anchors_and_checks_an_anchor(db, database_url, tmp_path)
     checked = runner.invoke(app, ["verify", "--against", str(heads)], env=env)
     assert checked.exit_code == 1 and f"anchor digest {digest}" in checked.stdout
     assert "SKU-1" in checked.stdout and "chain" in checked.stdout
+
+
+def test_events_carry_contiguous_sequences_per_position_and_availability_the_last(db):
+    busy_ledger(db)
+    with db.uow(readonly=True) as uow:
+        events = [e["data"] for e in uow.outbox.after(0, limit=1000)
+                  if e["type"] == "availability.changed"]
+    last: dict[tuple[str, str], int] = {}
+    for e in events:  # in commit order, as a consumer reads them
+        key = (e["sku"], e["location"])
+        assert e["previous_sequence"] == last.get(key, 0), e
+        assert e["sequence"] > e["previous_sequence"]
+        last[key] = e["sequence"]
+    assert last == {("SKU-1", "S1"): 9, ("SKU-2", "S1"): 1}
+    now = availability(db, "SKU-1")["locations"][0]
+    assert now["sequence"] == 9

@@ -23,7 +23,7 @@ def move(type_: MovementType, quantity: int = 3) -> Movement:
 
 
 def test_event_payload_has_exactly_the_declared_fields_in_order():
-    data = availability_data("SKU-1", "S1", dict.fromkeys(BUCKETS, 1), "sale", AT)
+    data = availability_data("SKU-1", "S1", dict.fromkeys(BUCKETS, 1), "sale", AT, 4, 3)
     assert tuple(data) == AVAILABILITY_FIELDS
     assert data["available"] == 1 - 5 and data["occurred_at"] == "2026-03-01T09:30:00Z"
 

@@ -23,8 +23,11 @@ GUARDED_BUCKET = {MovementType.RESERVE: "reserved", MovementType.ALLOCATE: "comm
 
 AVAILABILITY_CHANGED = "availability.changed"
 # The payload of `availability.changed`, in order. The PostgreSQL one-statement hold builds the
-# same object in SQL from this list (store/hot_path.py).
-AVAILABILITY_FIELDS = ("sku", "location", *BUCKETS, "available", "cause", "occurred_at")
+# same object in SQL from this list (store/hot_path.py). `sequence` is the position's chain
+# length after the change and `previous_sequence` before it: a consumer that last saw another
+# sequence for the position has missed an event, and refetches the position.
+AVAILABILITY_FIELDS = ("sku", "location", *BUCKETS, "available", "cause", "occurred_at",
+                       "sequence", "previous_sequence")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +77,11 @@ class Movement:
 
 
 def availability_data(sku: str, location: str, buckets: dict[str, int], cause: str,
-                      occurred_at: datetime) -> dict[str, Any]:
+                      occurred_at: datetime, sequence: int, previous: int) -> dict[str, Any]:
     """The `availability.changed` payload for a position's buckets after a change."""
     return {"sku": sku, "location": location, **{b: buckets[b] for b in BUCKETS},
             "available": available(buckets), "cause": cause,
-            "occurred_at": iso(occurred_at)}
+            "occurred_at": iso(occurred_at), "sequence": sequence, "previous_sequence": previous}
 
 
 # -- the hash chain ------------------------------------------------------------------------------

@@ -28,7 +28,8 @@ def availability(db: Database, sku: str, channel: str | None = None,
             continue
         buckets = {b: r[b] for b in BUCKETS}
         buckets["reserved"] -= r["lapsed"]
-        entry = {"location": r["code"], **buckets, "available": available(buckets)}
+        entry = {"location": r["code"], **buckets, "available": available(buckets),
+                 "sequence": r["seq"]}
         if horizon_days is not None:
             entry["expected_within_horizon"] = expected.get(r["location_id"], 0)
         result.append(entry)

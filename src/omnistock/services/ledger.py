@@ -139,7 +139,7 @@ def hold_in_one_statement(uow: UnitOfWork, m: Movement, hold: dict[str, Any],
     """The reserve movement, its hold row and its event as one statement (where the store can:
     `Database.holds_in_one_statement`): buckets after it, or None, and nothing written."""
     event = availability_data(m.sku, m.location, dict.fromkeys(BUCKETS, 0), m.type.value,
-                              m.occurred_at)
+                              m.occurred_at, 0, 0)  # the statement fills in what it decides
     return uow.ledger.hold_in_one_statement(hold, movement_row(m, m.raw(), now), event, now)
 
 
@@ -167,7 +167,7 @@ def _write_once(uow: UnitOfWork, m: Movement, now: datetime) -> Applied:
         row["d_on_hand"] = 0
     row.update(id=movement_id, seq=link[0], chain_hash=link[1])
     _track_inbound(uow, m, movement_id)
-    uow.outbox.add_many([_event(m, buckets, now)])
+    uow.outbox.add_many([_event(m, buckets, now, link[0], link[0] - 1)])
     return Applied(row, m.sku, m.location, False)
 
 
@@ -177,7 +177,8 @@ def _write_each(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
     is held only from its own statement to the commit."""
     order = sorted(range(len(moves)), key=lambda i: moves[i].key)
     rows: dict[int, dict[str, Any]] = {}
-    after: dict[Key, tuple[Movement, dict[str, int]]] = {}
+    after: dict[Key, tuple[Movement, dict[str, int], int]] = {}
+    first: dict[Key, int] = {}  # the position's sequence before this batch
     for i in order:
         m = moves[i]
         raw = m.raw()
@@ -191,9 +192,11 @@ def _write_each(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
                 row["d_on_hand"] = 0  # the count saw it: its other buckets still apply
         row.update(seq=link[0], chain_hash=link[1])
         rows[i] = row
-        after[m.key] = (m, buckets)
+        after[m.key] = (m, buckets, link[0])
+        first.setdefault(m.key, link[0] - 1)
     _insert(uow, moves, rows, with_ids)
-    uow.outbox.add_many([_event(m, buckets, now) for _, (m, buckets) in sorted(after.items())])
+    uow.outbox.add_many([_event(m, buckets, now, seq, first[k])
+                         for k, (m, buckets, seq) in sorted(after.items())])
     return [Applied(rows[i], m.sku, m.location, False) for i, m in enumerate(moves)]
 
 
@@ -218,7 +221,7 @@ def _write_locked(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
             pos.add(effective, rows[i], i)
     uow.ledger.apply_many([pos.update(k, now) for k, pos in sorted(state.items())])
     _insert(uow, moves, rows, with_ids)
-    uow.outbox.add_many([_event(moves[pos.last], pos.buckets, now)
+    uow.outbox.add_many([_event(moves[pos.last], pos.buckets, now, pos.seq, pos.start_seq)
                          for _, pos in sorted(state.items()) if pos.last is not None])
     # A key repeated inside the batch gets the answer of its first occurrence, as a replay.
     for i in todo:
@@ -239,6 +242,7 @@ class _Position:
     start: dict[str, int]
     seq: int
     head: str
+    start_seq: int
     new_mark: CountMark | None = None  # the count this batch applied last, if any
     rows: list[dict[str, Any]] = field(default_factory=list)
     last: int | None = None  # index of the batch's last movement here (its event's cause)
@@ -247,7 +251,8 @@ class _Position:
     def of(cls, pos: dict[str, Any]) -> _Position:
         buckets = {b: int(pos[b]) for b in BUCKETS}
         mark = CountMark(pos["count_at"], pos["count_key"]) if pos["count_at"] else None
-        return cls(buckets, mark, dict(buckets), int(pos["seq"]), pos["chain_head"])
+        seq = int(pos["seq"])
+        return cls(buckets, mark, dict(buckets), seq, pos["chain_head"], seq)
 
     def add(self, deltas: dict[str, int], row: dict[str, Any], index: int) -> None:
         for b, v in deltas.items():
@@ -344,7 +349,9 @@ def _track_inbound(uow: UnitOfWork, m: Movement, movement_id: int) -> None:
         uow.ledger.receive_inbound(m.item_id, m.location_id, m.quantity)
 
 
-def _event(m: Movement, buckets: dict[str, int], now: datetime) -> dict[str, Any]:
+def _event(m: Movement, buckets: dict[str, int], now: datetime, sequence: int,
+           previous: int) -> dict[str, Any]:
     return {"type": AVAILABILITY_CHANGED, "subject": m.sku, "occurred_at": m.occurred_at,
             "created_at": now,
-            "data": availability_data(m.sku, m.location, buckets, m.type.value, m.occurred_at)}
+            "data": availability_data(m.sku, m.location, buckets, m.type.value, m.occurred_at,
+                                      sequence, previous)}

@@ -45,11 +45,14 @@ def _insert_from_pos(table: Table, prefix: str, names: list[str]) -> str:
             f"SELECT {', '.join(_typed(prefix, table.c[n]) for n in names)} FROM pos")
 
 
+# The event's fields the statement decides itself, from the position it has just updated.
+_FROM_UPDATE = {**{b: f"pos.{b}" for b in BUCKETS}, "available": available_sql("pos."),
+                "sequence": "pos.seq", "previous_sequence": "pos.seq - 1"}
+
+
 def _event_field(field: str) -> str:
-    if field in BUCKETS:
-        return f"'{field}', pos.{field}"
-    if field == "available":
-        return f"'available', {available_sql('pos.')}"
+    if field in _FROM_UPDATE:
+        return f"'{field}', {_FROM_UPDATE[field]}"
     return f"'{field}', CAST(:e_{field} AS TEXT)"
 
 
@@ -91,7 +94,6 @@ def reserve_in_one_statement(conn: Connection, hold: dict[str, Any], movement: d
     params = {"now": now, "chain_content": chain_content(movement),
               **{f"r_{c}": hold.get(c) for c in _HOLD_COLUMNS},
               **{f"m_{c}": movement[c] for c in _MOVEMENT_COLUMNS if c not in _FROM_POSITION},
-              **{f"e_{f}": event[f] for f in AVAILABILITY_FIELDS
-                 if f not in BUCKETS and f != "available"}}
+              **{f"e_{f}": event[f] for f in AVAILABILITY_FIELDS if f not in _FROM_UPDATE}}
     row = conn.execute(_RESERVE, params).mappings().first()
     return {b: int(row[b]) for b in BUCKETS} if row else None

@@ -312,7 +312,7 @@ LAPSED_HOLDS_SQL = """COALESCE((SELECT SUM(r.quantity) FROM reservations r
 
 _POSITIONS_OF = text(
     f"""
-    SELECT p.location_id, l.code, {", ".join("p." + b for b in BUCKETS)},
+    SELECT p.location_id, l.code, {", ".join("p." + b for b in BUCKETS)}, p.seq,
       {LAPSED_HOLDS_SQL}
     FROM positions p JOIN locations l ON l.id = p.location_id
     WHERE p.item_id = :item_id ORDER BY l.code

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class LocationAvailability(BaseModel):
@@ -15,6 +15,8 @@ class LocationAvailability(BaseModel):
     safety_stock: int
     incoming: int
     available: int
+    sequence: int = Field(description="the position's sequence: the `sequence` of the last "
+                          "`availability.changed` event it made")
     expected_within_horizon: int | None = None
 
 
