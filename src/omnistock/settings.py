@@ -6,9 +6,10 @@ options override them (`--database-url`); tests pass values in instead of settin
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +37,13 @@ class Settings(BaseSettings):
                                         "seconds, doubled at each failure")
     webhook_backoff_cap: float = Field(600.0, gt=0, description="longest retry delay in "
                                        "seconds")
+    max_future_skew_seconds: float = Field(300.0, ge=0, le=86_400, description="how far "
+                                           "ahead of the server's clock an occurred_at, "
+                                           "counted_at or as_of may be")
+    max_expected_days: float = Field(366.0, ge=0, le=3_660, description="how far ahead an "
+                                     "expected movement's expected_at may be")
+    earliest_time: AwareDatetime = Field(datetime.fromisoformat("2000-01-01T00:00:00Z"),
+                                         description="no fact may be dated before it")
 
 
 @lru_cache(maxsize=1)

@@ -29,16 +29,28 @@ ss safety_stock, in incoming.
 `adjustment` and `safety_stock` take a signed, non-zero quantity; every other type a positive one.
 `reserve` and `allocate` are conditional: they never make `available` negative. Physical facts
 (sale, count, ...) are recorded even when they take `available` below zero.
+
+Bounds: a quantity (or a counted quantity) is at most MAX_QUANTITY units, and no bucket may go
+past +/- MAX_BUCKET, which keeps every sum the store and the reports make exact (a float holds
+integers up to 2^53) and far inside the int64 columns. A fact is dated within a `TimeWindow`:
+not before its earliest time, and not after the server's clock plus a small skew (an arrival,
+`expected_at`, up to a horizon ahead): a count dated in year 9999 would otherwise see every
+later movement as past and freeze its position for good.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from .errors import InvalidInput
+
+MAX_QUANTITY = 1_000_000_000
+MAX_BUCKET = 2**53
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class MovementType(StrEnum):
@@ -123,13 +135,63 @@ def validate_quantity(type_: MovementType, quantity: int) -> None:
     elif quantity <= 0:
         raise InvalidInput(f"quantity must be a positive integer, got {quantity}",
                            field="quantity")
+    if abs(quantity) > MAX_QUANTITY:
+        raise InvalidInput(f"quantity {quantity} is beyond the bound of {MAX_QUANTITY} units",
+                           field="quantity")
 
 
-def validate_timestamp(value: datetime, field: str = "occurred_at") -> datetime:
-    """Timestamps must carry a zone; a naive time is ambiguous and refused."""
+def validate_counted(quantity: int, field: str = "counted_quantity") -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise InvalidInput(f"{field} must be an integer >= 0", field=field)
+    if quantity > MAX_QUANTITY:
+        raise InvalidInput(f"{field} {quantity} is beyond the bound of {MAX_QUANTITY} units",
+                           field=field)
+
+
+def add_bounded(buckets: Mapping[str, int], changes: Mapping[str, int],
+                field: str = "quantity") -> dict[str, int]:
+    """`buckets` after `changes`; refused when a bucket would go past +/- MAX_BUCKET."""
+    after = dict(buckets)
+    for bucket, delta in changes.items():
+        value = after.get(bucket, 0) + delta
+        if abs(value) > MAX_BUCKET:
+            raise InvalidInput(f"{bucket} would become {value}, beyond the bound of "
+                               f"{MAX_BUCKET} units of a position", field=field)
+        after[bucket] = value
+    return after
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """When a fact may be dated, as seen at `now` (the domain has no clock: services pass it).
+
+    `skew` allows for the clocks of tills and scanners running a little ahead of ours;
+    `horizon` is how far ahead an arrival (`expected_at`) may be announced."""
+
+    now: datetime
+    earliest: datetime = EARLIEST_TIME
+    skew: timedelta = timedelta(seconds=300)
+    horizon: timedelta = timedelta(days=366)
+
+    def check(self, value: datetime, field: str, *, arrival: bool = False) -> None:
+        latest = self.now + (self.horizon if arrival else self.skew)
+        if value < self.earliest:
+            raise InvalidInput(f"{field} {value.isoformat()} is before the earliest accepted "
+                               f"time, {self.earliest.isoformat()}", field=field)
+        if value > latest:
+            ahead = "the horizon of arrivals" if arrival else "the allowed clock skew"
+            raise InvalidInput(f"{field} {value.isoformat()} is in the future, past {ahead} "
+                               f"({latest.isoformat()})", field=field)
+
+
+def validate_timestamp(value: datetime, field: str = "occurred_at",
+                       window: TimeWindow | None = None, *, arrival: bool = False) -> datetime:
+    """Timestamps must carry a zone (a naive time is ambiguous) and, given a window, lie in it."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(f"{field} must include a time zone (ISO 8601 with Z or an offset)",
                            field=field)
+    if window is not None:
+        window.check(value, field, arrival=arrival)
     return value
 
 
@@ -148,13 +210,15 @@ class MovementRequest:
     reference: str | None = None
     expected_at: datetime | None = None
 
-    def validate(self) -> MovementRequest:
+    def validate(self, window: TimeWindow | None = None) -> MovementRequest:
         if self.type in INTERNAL_TYPES:
             raise InvalidInput(
                 f"type {self.type} is made by reservations, orders and counts, "
                 "not posted directly", field="type")
         validate_quantity(self.type, self.quantity)
-        validate_timestamp(self.occurred_at)
+        validate_timestamp(self.occurred_at, "occurred_at", window)
+        if self.expected_at is not None:
+            validate_timestamp(self.expected_at, "expected_at", window, arrival=True)
         for name in ("sku", "location", "source", "external_id"):
             value = getattr(self, name)
             if not isinstance(value, str) or not value.strip():

@@ -45,7 +45,17 @@ from pydifact.serializer import Serializer
 from omnistock.domain import gs1
 from omnistock.domain.errors import InvalidInput
 
-from .records import Feed, FeedRecord, ItemScheme, LocationScheme, Rejected, utc_key
+from .records import (
+    Feed,
+    FeedRecord,
+    ItemScheme,
+    LocationScheme,
+    Rejected,
+    in_utc,
+    utc_key,
+    whole_number,
+    within_bound,
+)
 
 _CHARSETS = {"UNOA": "ascii", "UNOB": "ascii", "UNOC": "latin-1", "UNOD": "iso8859-2",
              "UNOE": "iso8859-5", "UNOF": "iso8859-7", "UNOW": "utf-8", "UNOY": "utf-8"}
@@ -303,7 +313,7 @@ class _Reader:
         yield FeedRecord(position=position, kind="count", type=None, item_code=item.item[0],
                          item_scheme=item.item[1], location_code=location[0],
                          location_scheme=location[1], quantity=stock.quantity,
-                         occurred_at=moment.astimezone(UTC), external_id=key, raw=raw)
+                         occurred_at=moment, external_id=key, raw=raw)
 
 
 def _item(lin: Segment) -> Named | str:
@@ -336,7 +346,11 @@ def _on_hand(qty: Segment) -> int | str:
         return f"QTY+145 {value} is in {unit}, not in units"
     if not _NUMBER.fullmatch(value):
         return f"QTY+145 quantity {value!r} is not a whole number"
-    number = int(re.split(r"[.,]", value)[0])
+    try:
+        number = within_bound(whole_number(re.split(r"[.,]", value)[0], "QTY+145 quantity"),
+                              "QTY+145 quantity")
+    except InvalidInput as exc:
+        return exc.detail
     if number < 0:
         return f"QTY+145 actual stock {number} is negative: a count is 0 or more"
     return number
@@ -355,7 +369,10 @@ def _moment(dtm: Segment, tz: tzinfo) -> datetime | str:
         return f"DTM+{qualifier} value {value!r} is not a date of format {code}"
     if code == "102":
         moment = datetime.combine(moment.date(), time.max)
-    return moment.replace(tzinfo=tz)
+    try:
+        return in_utc(moment.replace(tzinfo=tz), f"DTM+{qualifier}")
+    except InvalidInput as exc:
+        return exc.detail
 
 
 def _element(segment: Segment, index: int, component: int = 0) -> str:

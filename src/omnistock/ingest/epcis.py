@@ -52,7 +52,7 @@ from omnistock.domain.errors import InvalidInput
 from omnistock.domain.feeds import Kind
 from omnistock.domain.movements import MovementType
 
-from .records import Feed, FeedRecord, ParseResult, Rejected, parse_timestamp
+from .records import Feed, FeedRecord, ParseResult, Rejected, parse_timestamp, within_bound
 
 _BIZSTEP = re.compile(
     r"(?:urn:epcglobal:cbv:bizstep:|https?://ref\.gs1\.org/cbv/BizStep-|cbv:BizStep-)?"
@@ -274,7 +274,7 @@ def _class_quantity(entry: Any, kind: Kind) -> tuple[str, int]:
     if units < 0 or (units == 0 and kind == "movement"):
         least = "0 or more" if kind == "count" else "at least 1"
         raise InvalidInput(f"quantity must be {least}, got {quantity}", field="quantity")
-    return gtin, units
+    return gtin, within_bound(units, "quantity")
 
 
 def _sgtin_gtin(company_prefix: str, indicator_item_ref: str) -> str:

@@ -79,6 +79,9 @@ def _from_jsonl(lines: Iterator[Line]) -> Feed:
             reason = f"not valid JSON: {exc.msg} at column {exc.colno}"
             yield Rejected(line.position, line.text, line.reason(reason))
             continue
+        except ValueError as exc:  # an integer of more digits than Python converts
+            yield Rejected(line.position, line.text, line.reason(f"not valid JSON: {exc}"))
+            continue
         if not isinstance(fields, dict):
             reason = f"expected a JSON object, got {type(fields).__name__}"
             yield Rejected(line.position, line.text, reason)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from omnistock.domain import gs1
 from omnistock.domain.errors import InvalidInput
 from omnistock.domain.feeds import FeedRecord, ItemScheme, LocationScheme, Rejected
+from omnistock.domain.movements import MAX_QUANTITY
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 
@@ -36,21 +37,60 @@ def parse_timestamp(value: object, field: str) -> datetime:
         raise InvalidInput(
             f"{field} {value!r} has no time zone (add Z or an offset like +01:00)", field=field
         )
-    return parsed.astimezone(UTC)
+    return in_utc(parsed, field)
+
+
+def in_utc(moment: datetime, field: str) -> datetime:
+    """The instant in UTC; at the ends of the calendar (0001-01-01 with a positive offset,
+    9999-12-31 with a negative one) there is none, and the record is refused."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(f"{field} {moment.isoformat()} is out of range in UTC",
+                           field=field) from None
 
 
 def parse_count(value: object, field: str, *, allow_zero: bool) -> int:
-    """A whole number of units from a JSON int or a string of digits."""
+    """A whole number of units, at most MAX_QUANTITY, from a JSON int or a string of digits."""
     what = "a non-negative" if allow_zero else "a positive"
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        number = int(value.strip())
+        number = whole_number(value.strip(), field)
     elif isinstance(value, int) and not isinstance(value, bool):
         number = value
     else:
-        raise InvalidInput(f"{field} must be {what} integer, got {value!r}", field=field)
+        raise InvalidInput(f"{field} must be {what} integer, got {_brief(repr(value))}",
+                           field=field)
     if number < 0 or (number == 0 and not allow_zero):
-        raise InvalidInput(f"{field} must be {what} integer, got {number}", field=field)
+        raise InvalidInput(f"{field} must be {what} integer, got {_brief(str(number))}",
+                           field=field)
+    return within_bound(number, field)
+
+
+def whole_number(digits: str, field: str) -> int:
+    """A signed string of digits as an int, refused unread past MAX_QUANTITY's length: Python
+    will not convert a string of thousands of digits, and no count has that many."""
+    if len(digits.lstrip("+-").lstrip("0")) > _MAX_DIGITS:
+        raise _beyond(digits, field)
+    return int(digits)
+
+
+def within_bound(number: int, field: str) -> int:
+    if abs(number) > MAX_QUANTITY:
+        raise _beyond(str(number), field)
     return number
+
+
+_MAX_DIGITS = len(str(MAX_QUANTITY))
+
+
+def _beyond(number: str, field: str) -> InvalidInput:
+    return InvalidInput(f"{field} {_brief(number)} is beyond the bound of {MAX_QUANTITY} units",
+                        field=field)
+
+
+def _brief(text: str) -> str:
+    """A value quoted in a reason, cut short: a reason names the problem, the raw line the rest."""
+    return text if len(text) <= 40 else f"{text[:40]}..."
 
 
 def required_text(value: object, field: str) -> str:

@@ -76,7 +76,7 @@ def parse_webhook(topic: str, body: bytes | str | Mapping[str, Any]) -> Feed:
         return
     try:
         payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # also undecodable bytes, and integers too long to convert
         yield Rejected("webhook", raw, f"body is not valid JSON: {exc}")
         return
     if not isinstance(payload, dict):

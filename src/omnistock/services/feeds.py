@@ -17,7 +17,7 @@ from ..domain.feeds import FeedRecord, Rejected
 from ..domain.movements import MovementRequest, MovementType
 from ..store.database import Database
 from .context import iso
-from .movements import Applied, CountRequest, apply_batch, apply_counts, apply_movement
+from .movements import Applied, CountRequest, apply_batch, apply_counts
 
 
 @dataclass
@@ -156,7 +156,8 @@ def _apply_chunk(db: Database, resolver: Resolver, chunk: list[FeedRecord | Reje
                                              summary.source, r.external_id)))
     held += _apply_all(db, moves, summary, lambda reqs: apply_batch(db, reqs,
                                                                        with_ids=False),
-                       lambda req: apply_movement(db, req), [])
+                       lambda req: apply_batch(db, [req], with_ids=False, fields=False)[0],
+                       [])
     moved: list[dict[str, Any]] = []
     held += _apply_all(db, counts, summary, lambda reqs: apply_counts(db, reqs),
                        lambda req: apply_counts(db, [req])[0], moved)

@@ -4,19 +4,36 @@ ledger writer (services/ledger.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from ..domain.buckets import BUCKETS
 from ..domain.errors import InvalidInput
 from ..domain.ledger import Movement
-from ..domain.movements import MovementRequest, MovementType, validate_timestamp
+from ..domain.movements import (
+    MovementRequest,
+    MovementType,
+    TimeWindow,
+    add_bounded,
+    validate_counted,
+    validate_timestamp,
+)
+from ..settings import get_settings
 from ..store.database import Database
 from ..store.unit_of_work import UnitOfWork
 from .context import payload_hash
 from .ledger import Applied, record
 
 __all__ = ["Applied", "CountRequest", "apply_batch", "apply_count", "apply_counts",
-           "apply_movement"]
+           "apply_movement", "time_window"]
+
+
+def time_window(db: Database) -> TimeWindow:
+    """When facts may be dated, now, as the settings say."""
+    settings = get_settings()
+    return TimeWindow(db.clock(), settings.earliest_time,
+                      timedelta(seconds=settings.max_future_skew_seconds),
+                      timedelta(days=settings.max_expected_days))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +46,9 @@ class CountRequest:
     external_id: str
     reason: str | None = None
 
-    def validate(self) -> CountRequest:
-        q = self.counted_quantity
-        if isinstance(q, bool) or not isinstance(q, int) or q < 0:
-            raise InvalidInput("counted_quantity must be an integer >= 0",
-                               field="counted_quantity")
-        validate_timestamp(self.counted_at, "counted_at")
+    def validate(self, window: TimeWindow | None = None) -> CountRequest:
+        validate_counted(self.counted_quantity)
+        validate_timestamp(self.counted_at, "counted_at", window)
         for name in ("sku", "location", "source", "external_id"):
             if not getattr(self, name).strip():
                 raise InvalidInput(f"{name} must be a non-empty string", field=name)
@@ -48,8 +62,15 @@ class CountRequest:
 
 def apply_movement(db: Database, request: MovementRequest, actor: str | None = None) -> Applied:
     """Record one movement. A replay of the same (source, external_id) and payload returns the
-    first result; the same key with another payload raises IdempotencyConflict."""
-    return apply_batch(db, [request], actor, fields=False)[0]
+    first result; the same key with another payload raises IdempotencyConflict.
+
+    The bucket bound (MAX_BUCKET) is checked by batches only: this path makes no read before
+    its write, so here the check would belong in the writer's upsert (store/ledger.py)."""
+    req = _validated(request, None, time_window(db))
+    with db.uow() as uow:
+        results = record(uow, [_movement(uow, req, actor, None)], db.clock())
+        uow.commit()
+    return results[0]
 
 
 def apply_batch(db: Database, requests: list[MovementRequest], actor: str | None = None, *,
@@ -58,18 +79,36 @@ def apply_batch(db: Database, requests: list[MovementRequest], actor: str | None
 
     Bulk feeds pass `with_ids=False`: rows are then inserted without reading back their ids
     (the results' `id` is None), which roughly halves the cost of the insert. Errors name the
-    request's index (`movements[i].field`) unless `fields` is off (a single movement)."""
-    reqs = [_validated(r, i if fields else None) for i, r in enumerate(requests)]
+    request's index (`movements[i].field`) unless `fields` is off (a batch of one)."""
+    window = time_window(db)
+    reqs = [_validated(r, i if fields else None, window) for i, r in enumerate(requests)]
     with db.uow() as uow:
         moves = [_movement(uow, r, actor, i if fields else None) for i, r in enumerate(reqs)]
+        _check_bounds(uow, moves, fields)
         results = record(uow, moves, db.clock(), with_ids=with_ids)
         uow.commit()
     return results
 
 
-def _validated(request: MovementRequest, index: int | None) -> MovementRequest:
+def _check_bounds(uow: UnitOfWork, moves: list[Movement], fields: bool) -> None:
+    """Refuse the batch if a movement would take a bucket past MAX_BUCKET: the positions'
+    buckets plus the raw deltas of the movements before it (an upper bound of what the writer
+    applies, since a count's rule only ever drops a delta)."""
+    buckets = {key: {b: int(pos[b]) for b in BUCKETS}
+               for key, pos in uow.ledger.lock({m.key for m in moves}).items()}
+    for i, m in enumerate(moves):
+        try:
+            buckets[m.key] = add_bounded(buckets.get(m.key, {}), m.raw(),
+                                         f"movements[{i}].quantity" if fields else "quantity")
+        except InvalidInput as e:
+            raise InvalidInput(f"movements[{i}]: {e.detail}" if fields else e.detail,
+                               field=e.field) from None
+
+
+def _validated(request: MovementRequest, index: int | None,
+               window: TimeWindow) -> MovementRequest:
     try:
-        req = request.validate()
+        req = request.validate(window)
         if req.type is MovementType.EXPECTED and req.expected_at is None:
             raise InvalidInput("an expected movement needs expected_at", field="expected_at")
     except InvalidInput as e:
@@ -97,7 +136,8 @@ def apply_count(db: Database, request: CountRequest, actor: str | None = None) -
 def apply_counts(db: Database, requests: list[CountRequest],
                  actor: str | None = None) -> list[Applied]:
     """Apply counts as of their time (domain/counts.py), in one transaction."""
-    reqs = [r.validate() for r in requests]
+    window = time_window(db)
+    reqs = [r.validate(window) for r in requests]
     with db.uow() as uow:
         moves = [Movement(MovementType.COUNT, uow.catalog.item_id(r.sku),
                           uow.catalog.location_id(r.location), r.sku, r.location,

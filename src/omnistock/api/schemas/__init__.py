@@ -22,7 +22,8 @@ from pydantic import (
     StringConstraints,
 )
 
-MAX_QUANTITY = 1_000_000_000
+from ...domain.movements import MAX_QUANTITY
+
 MAX_INT32 = 2**31 - 1
 
 
