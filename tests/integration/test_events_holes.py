@@ -11,12 +11,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from omnistock.store.database import Database
 
+from ..backends import PG_ADMIN_URL
 from ..factories import T0, seed
 from ..servers import ServerThread
-from .test_events_helpers import SSEClient, make_app
+from .test_events_helpers import SSEClient, make_app, wait_until
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,9 +57,15 @@ def test_a_committed_row_the_readers_snapshot_cannot_see_keeps_the_hole_open(pg_
             assert [r["subject"] for r in reader.outbox.after(0)] == ["early"]
     finally:
         first.__exit__(None, None, None)
-    with pg_db.uow(snapshot=True) as reader:
-        assert reader.outbox.settled(token)
-        assert [r["subject"] for r in reader.outbox.after(0)] == ["late", "early"]
+    # The token lists the running transactions of the whole server: other databases' too.
+    wait_until(lambda: settled_read(pg_db, token), timeout=30)
+    assert [r["subject"] for r in settled_read(pg_db, token)] == ["late", "early"]
+
+
+def settled_read(db: Database, token: str) -> list[dict] | None:
+    """The rows, read in the snapshot that found `token` settled; None if it did not."""
+    with db.uow(snapshot=True) as reader:
+        return reader.outbox.after(0) if reader.outbox.settled(token) else None
 
 
 WRITER = textwrap.dedent("""
@@ -104,3 +112,18 @@ def test_concurrent_writer_processes_lose_and_repeat_nothing(pg_db, database_url
         per_item[event["subject"]].append(event["data"]["on_hand"])
     assert all(v == list(range(1, EACH + 1)) for v in per_item.values())
     assert not [r for r in caplog.records if r.name.startswith("omnistock.events")]
+
+
+def test_a_transaction_in_another_database_is_not_waited_for(pg_db):
+    elsewhere = create_engine(PG_ADMIN_URL)
+    try:
+        with elsewhere.connect() as conn, conn.begin():
+            conn.execute(text("SELECT pg_current_xact_id()"))  # running, with an id
+            with pg_db.uow(snapshot=True) as reader:
+                token = reader.outbox.snapshot()
+            assert token is not None
+            with pg_db.uow(snapshot=True) as reader:
+                assert reader.outbox.settled(token)
+    finally:
+        elsewhere.dispose()
+

@@ -11,6 +11,8 @@ that took "committed" for "visible" would pass a row it cannot see, and never se
 the check and the read run in one REPEATABLE READ transaction (`db.uow(snapshot=True)`).
 Every outbox writer changes other rows first, so it holds a transaction id before it draws an
 outbox id, and is in the snapshot's list of running transactions while the id is missing.
+That list spans the whole server; a transaction seen running in another database cannot
+write this outbox and is not waited for.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ _INSERT = text(
 ).bindparams(bindparam("data", type_=JSON), bindparam("occurred_at", type_=UTCDateTime),
              bindparam("created_at", type_=UTCDateTime))
 _SNAPSHOT = text("SELECT CAST(pg_current_snapshot() AS text)")
-_SETTLED = text("SELECT NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(CAST(:s AS pg_snapshot)) AS x "
-                "WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot()))")
+_SETTLED = text(
+    "SELECT NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(CAST(:s AS pg_snapshot)) AS x "
+    "WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot()) "
+    "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a "
+    "WHERE a.backend_xid = CAST(x AS xid) AND a.datname <> current_database()))")
 
 
 class OutboxRepository:
