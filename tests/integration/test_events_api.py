@@ -61,3 +61,29 @@ def test_a_write_through_the_api_reaches_stream_and_webhook(api):
     _, headers, body = receiver.requests[0]
     assert verify(SECRET, body, headers["X-Omnistock-Signature"])
     assert json.loads(body) == event
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/events?after=9223372036854775808",
+    "/v1/webhooks/deliveries?after=9223372036854775808",
+    "/v1/webhooks/00000000-0000-0000-0000-000000000000/deliveries?after=99999999999999999999",
+])
+def test_an_id_beyond_bigint_is_a_problem_not_an_error(api, path):
+    server, auth = api
+    r = httpx.get(server.url + path, headers=auth["admin"], timeout=5)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_retry_or_resume_beyond_bigint_is_a_problem_not_an_error(api):
+    server, auth = api
+    r = httpx.post(server.url + "/v1/webhooks/deliveries/9223372036854775808/retry",
+                   headers=auth["admin"], timeout=5)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = httpx.get(server.url + "/v1/events", timeout=5,
+                  headers={**auth["viewer"], "Last-Event-ID": "9223372036854775808"})
+    assert r.status_code == 422 and r.json()["field"] == "Last-Event-ID"
+    r = httpx.post(server.url + "/v1/webhooks/deliveries/9223372036854775807/retry",
+                   headers=auth["admin"], timeout=5)
+    assert r.status_code == 404  # the largest id is an id: there is just no such delivery

@@ -75,3 +75,35 @@ def test_one_dispatcher_at_a_time(db):
     assert asyncio.run(b.dispatch_once()) == 0
     assert asyncio.run(a.dispatch_once()) == 1
     assert unpublished(db) == []
+
+
+class FlakySink:
+    """Refuses the first `failures` batches, then keeps every event it accepts."""
+
+    def __init__(self, name: str, failures: int) -> None:
+        self.name, self.failures, self.got = name, failures, []
+
+    async def publish(self, events) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError(f"{self.name} is down")
+        self.got.extend(e.id for e in events)
+
+    async def close(self) -> None:
+        pass
+
+
+def test_a_retry_goes_only_to_the_sinks_that_failed(db):
+    seed(db)
+    for _ in range(5):
+        apply_movement(db, movement("receipt", 1))
+    ids = unpublished(db)
+    steady, flaky = FlakySink("steady", 0), FlakySink("flaky", 2)
+    dispatcher = Dispatcher(db, [steady, flaky], FAST)
+    for _ in range(2):
+        with pytest.raises(ConnectionError):
+            asyncio.run(dispatcher.dispatch_once())
+        assert unpublished(db) == ids  # held back for the sink that failed
+    assert asyncio.run(dispatcher.dispatch_once()) == 5
+    assert steady.got == ids and flaky.got == ids  # each event once to each sink
+    assert unpublished(db) == []

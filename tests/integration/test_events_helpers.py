@@ -117,18 +117,25 @@ class SSEClient:
 
 
 class Receiver:
-    """A webhook endpoint on 127.0.0.1 that records each request and answers `status`."""
+    """A webhook endpoint on 127.0.0.1 that records each request and answers `status`, or
+    what `status(body)` returns; `accepted` holds the bodies it answered 2xx, in order."""
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int | Callable[[bytes], int] = 200) -> None:
         self.status = status
         self.requests: list[tuple[float, dict[str, str], bytes]] = []
+        self.accepted: list[bytes] = []
         outer = self
+        lock = threading.Lock()
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append((time.monotonic(), dict(self.headers), body))
-                self.send_response(outer.status)
+                with lock:
+                    outer.requests.append((time.monotonic(), dict(self.headers), body))
+                    status = outer.status(body) if callable(outer.status) else outer.status
+                    if 200 <= status < 300:
+                        outer.accepted.append(body)
+                self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 

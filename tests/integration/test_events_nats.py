@@ -15,9 +15,11 @@ import pytest
 from omnistock.events.background import default_sinks, start_background
 from omnistock.events.cloudevents import Event
 from omnistock.events.dispatcher import Dispatcher
+from omnistock.events.identity import database_id
 from omnistock.events.nats import NatsSink
 from omnistock.services.movements import apply_movement
-from tests.backends import NATS_URL, require_nats
+from omnistock.store.database import Database
+from tests.backends import NATS_URL, fresh_sqlite, require_nats
 
 from ..factories import movement, seed
 from .test_events_helpers import FAST, kill_while_publishing, wait_until
@@ -81,7 +83,8 @@ def test_every_change_once_in_commit_order(db, config):
     msgs = stored(config)
     events = [json.loads(m.data) for m in msgs]
     assert [int(e["id"]) for e in events] == outbox_ids(db)
-    assert [m.headers["Nats-Msg-Id"] for m in msgs] == [e["id"] for e in events]
+    assert [m.headers["Nats-Msg-Id"] for m in msgs] == [
+        f"{config.source}:{database_id(db)}:{e['id']}" for e in events]
     assert {m.subject for m in msgs} == {f"{config.nats_subject_prefix}.availability.changed"}
     on_hand = defaultdict(list)
     for e in events:
@@ -132,3 +135,35 @@ def test_killed_between_publish_and_mark_is_stored_once(db, database_url, config
     finally:
         bg.stop()
     assert [int(json.loads(m.data)["id"]) for m in stored(config)] == outbox_ids(db)
+
+
+@pytest.mark.parametrize(("source", "other_source"), [
+    ("omnistock-east", "omnistock-west"),  # two deployments on one stream
+    ("omnistock", "omnistock"),  # the same deployment on a re-initialised database
+])
+def test_deployments_sharing_a_stream_each_keep_every_event(
+        db, config, sqlite_template, tmp_path, source, other_source):
+    """Both databases count outbox ids from 1: the message ids still differ, so JetStream
+    stores every event of both, once."""
+    other = Database.open(fresh_sqlite(sqlite_template, tmp_path))
+    try:
+        configs = [(db, replace(config, source=source)),
+                   (other, replace(config, source=other_source))]
+        for each, _ in configs:
+            seed(each)
+            for _ in range(6):
+                apply_movement(each, movement("receipt", 1))
+        for each, each_config in configs:
+            bg = start_background(each, each_config)
+            try:
+                wait_until(lambda each=each: not unpublished(each))
+            finally:
+                bg.stop()
+        msgs = stored(config)
+        assert database_id(db) != database_id(other)
+        assert sorted(m.headers["Nats-Msg-Id"] for m in msgs) == sorted(
+            f"{c.source}:{database_id(each)}:{i}"
+            for each, c in configs for i in outbox_ids(each))
+        assert len(msgs) == 12
+    finally:
+        other.close()

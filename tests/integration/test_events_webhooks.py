@@ -157,3 +157,44 @@ def test_deleting_a_webhook_cancels_its_pending_deliveries(db, api):
     statuses = [d["status"] for d in api.get("/v1/webhooks/deliveries").json()["deliveries"]]
     assert statuses == ["cancelled"]
     assert api.get(f"/v1/webhooks/{hook['id']}/deliveries").status_code == 404
+
+
+def test_a_failing_item_holds_back_only_its_own_later_events(db, api):
+    """The endpoint refuses SKU-1's first deliveries: SKU-1's later events wait behind them,
+    SKU-2's flow meanwhile, and each item arrives complete, once, in commit order; with the
+    senders of two processes taking turns."""
+    config = replace(FAST, webhook_backoff_base=0.2)
+    refusals = {"SKU-1": 3}
+
+    def status(body: bytes) -> int:
+        subject = json.loads(body)["subject"]
+        if refusals.get(subject, 0) > 0:
+            refusals[subject] -= 1
+            return 503
+        return 204
+
+    seed(db, skus=("SKU-2",), locations=())
+    with Receiver(status) as receiver:
+        api.post("/v1/webhooks", json={"url": receiver.url, "events": ["*"], "secret": SECRET})
+        senders = [start_background(db, config), start_background(db, config)]
+        try:
+            for i in range(20):
+                apply_movement(db, movement("receipt", 1, sku=f"SKU-{i % 2 + 1}"))
+            wait_until(lambda: len(receiver.accepted) >= 20, timeout=30)
+            events = [json.loads(b) for b in receiver.accepted]
+            assert len(receiver.requests) == 23  # the three refusals, then each event once
+        finally:
+            for bg in senders:
+                bg.stop()
+    by_item: dict[str, list[dict]] = {}
+    for event in events:
+        by_item.setdefault(event["subject"], []).append(event)
+    with db.uow(readonly=True) as uow:
+        committed = [r for r in uow.outbox.after(0)]
+    for sku in ("SKU-1", "SKU-2"):
+        got = by_item[sku]
+        assert [int(e["id"]) for e in got] == [r["id"] for r in committed if r["subject"] == sku]
+        assert [e["data"]["on_hand"] for e in got] == list(range(1, 11))
+    assert events[0]["subject"] == "SKU-2"  # SKU-2 did not wait for SKU-1's retries
+    delivered = api.get("/v1/webhooks/deliveries?status=delivered&limit=1000").json()
+    assert len(delivered["deliveries"]) == 20

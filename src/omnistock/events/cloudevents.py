@@ -1,8 +1,9 @@
 """Outbox rows as CloudEvents 1.0 (structured JSON), and event type patterns.
 
-The event id is the outbox id as a string: it is the SSE `id:`, the NATS `Nats-Msg-Id` and the
-`X-Omnistock-Event-Id` of a webhook, so one change has one id on every channel. It is unique
-per database; deployments sharing one NATS account or one consumer set a distinct `source`.
+The event id is the outbox id as a string: it is the SSE `id:`, the last part of the NATS
+`Nats-Msg-Id` and the `X-Omnistock-Event-Id` of a webhook, so one change has one id on every
+channel. It is unique per database; deployments sharing one NATS account or one consumer set
+a distinct `source`. Ids are BIGINTs: `MAX_ID` bounds what a client may send back.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..services.context import iso
 from .config import EventsConfig
 
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+MAX_ID = 2**63 - 1
 _PATTERN = re.compile(r"^[a-z0-9_*-]+(\.[a-z0-9_*-]+)*$")
 
 

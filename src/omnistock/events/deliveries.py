@@ -3,8 +3,11 @@
 Claiming moves `next_attempt_at` of the claimed rows to the end of a lease, in one
 transaction (store/webhooks.py), so the senders of several processes take disjoint rows. A
 sender that dies mid-send leaves its rows to be claimed again when the lease ends: webhooks
-are delivered at least once, and not in order (each event carries the whole position, and
-its id to compare).
+are delivered at least once. Per webhook and item (the event subject) they go in commit
+order: a delivery is claimed only once every earlier one of that item for that webhook is
+delivered, parked or cancelled, so a failing one holds back its item alone. A parked delivery
+stops holding back (the endpoint would otherwise stall on one event for good); sending it
+again with POST .../retry then delivers an older event after newer ones, which its id shows.
 """
 
 from __future__ import annotations

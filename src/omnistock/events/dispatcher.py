@@ -3,8 +3,12 @@
 Delivery is at least once. Rows are marked only after every sink has accepted them (NATS: the
 stream's ack), so a process that dies in between sends them again on restart; sinks are
 idempotent (NATS drops a repeated `Nats-Msg-Id` inside the duplicate window, webhook deliveries
-are unique per (webhook, event)). A sink that fails holds back all of them: the batch is
-retried with backoff, and nothing is marked.
+are unique per (webhook, event)). The mark is shared, but no sink's progress can skip another's
+events: a sink that fails holds back the batch, which is retried with backoff, and nothing is
+marked. Each sink is tried on its own and remembers the unmarked events it has accepted, so a
+retry goes only to the sinks that failed, however long the outage lasts (a NATS duplicate
+window would not cover it). Server-sent events keep their own position (tail.py), and webhook
+deliveries theirs once created (deliveries.py).
 
 Several server processes may run a dispatcher against one database. Work is not split with
 `SELECT ... FOR UPDATE SKIP LOCKED`: two dispatchers taking alternate batches would publish the
@@ -51,19 +55,38 @@ class Dispatcher:
         self.sinks = list(sinks)
         self.config = config
         self.lease = lease or Lease(db, LEASE, config.lease_ttl)
+        # Per sink: ids it accepted that are not marked published yet.
+        self._accepted: list[set[int]] = [set() for _ in self.sinks]
 
     async def dispatch_once(self) -> int:
         """Publish one batch if this process holds the lease; return how many rows."""
         leader = await asyncio.to_thread(self.lease.hold)
         DISPATCHER_LEADER.set(int(leader))
         if not leader:
+            for accepted in self._accepted:  # whoever leads now marks them
+                accepted.clear()
             return 0
         events = await asyncio.to_thread(self._unpublished)
         if not events:
             return 0
-        for sink in self.sinks:
-            await sink.publish(events)
-        await asyncio.to_thread(self._mark_published, [e.id for e in events])
+        failed: Exception | None = None
+        for sink, accepted in zip(self.sinks, self._accepted, strict=True):
+            todo = [e for e in events if e.id not in accepted]
+            if not todo:
+                continue
+            try:
+                await sink.publish(todo)
+            except Exception as e:
+                log.warning("the %s sink failed: %s", sink.name, e)
+                failed = failed or e
+                continue
+            accepted.update(e.id for e in todo)
+        if failed is not None:
+            raise failed
+        ids = [e.id for e in events]
+        await asyncio.to_thread(self._mark_published, ids)
+        for accepted in self._accepted:
+            accepted.difference_update(ids)
         return len(events)
 
     def _unpublished(self) -> list[Event]:

@@ -4,12 +4,13 @@ On SQLite writers are serialised, so an id is visible only after every smaller i
 ever commit: rows are final as read. On PostgreSQL ids come from a sequence when rows are
 inserted, not when they commit: id 11 can be visible while id 10 is still in flight, and a
 reader that moved past 10 would never send it. So when a reader finds a hole it keeps the rows
-above it back and remembers the database snapshot taken after the read (the `token`): the
-hole can only be filled by a transaction that was in progress in that snapshot (a transaction
-starting later draws a larger id). Once none of those is still running (`settle`), every hole
-below the highest id of that read is final (a rollback) and is passed. `timeout` bounds the
-wait if an unrelated long transaction keeps the snapshot unsettled: a row committed after
-that is skipped by live streams (it is still published by the dispatcher).
+above it back and remembers the snapshot of that read (the `token`): the hole can only be
+filled by a transaction that was in progress in that snapshot (a transaction starting later
+draws a larger id). Once a later read's own snapshot sees none of those as running (`settle`),
+that read holds every row they committed, and any id still missing below the highest id of the
+first read is final (a rollback) and is passed. `timeout` bounds the wait if an unrelated long
+transaction keeps the snapshot unsettled: a row committed after that is skipped by live
+streams (it is still published by the dispatcher and the webhooks), with a warning.
 """
 
 from __future__ import annotations

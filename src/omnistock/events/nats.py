@@ -4,6 +4,9 @@ The stream (default `OMNISTOCK`, subjects `<prefix>.>`) is created when missing,
 duplicate window (default 2 minutes) inside which a second publish with the same `Nats-Msg-Id`
 is acknowledged as a duplicate and not stored: a batch sent again after a crash between
 publish and mark is stored once. An existing stream is used as configured by its operator.
+The message id is `<source>:<database id>:<outbox id>` (`message_id`): deployments sharing a
+stream, or a database re-initialised within the window, count outbox ids from 1 again, and a
+bare outbox id would have JetStream drop their events as repeats.
 Publishes are pipelined (sent in id order, acks awaited together); if any ack fails or times
 out the whole batch fails and is sent again, and the acked part is dropped as duplicates.
 """
@@ -24,6 +27,7 @@ from ..metrics import observe
 from ..store.database import Database
 from .cloudevents import CONTENT_TYPE, Event
 from .config import EventsConfig
+from .identity import database_id
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,7 @@ class NatsSink:
         self.config = config
         self._nc: Client | None = None
         self._js: JetStreamContext | None = None
+        self._database_id: str | None = None
 
     def subject(self, event: Event) -> str:
         return f"{self.config.nats_subject_prefix}.{event.type}"
@@ -52,14 +57,20 @@ class NatsSink:
         await ensure_stream(self._js, self.config)
         return self._js
 
+    def message_id(self, event: Event) -> str:
+        assert self._database_id is not None, "known once publish starts"
+        return f"{self.config.source}:{self._database_id}:{event.id}"
+
     async def publish(self, events: Sequence[Event]) -> None:
+        if self._database_id is None:
+            self._database_id = await asyncio.to_thread(database_id, self.db)
         js = await self.connect()
         acks = []
         try:
             for e in events:
                 acks.append(await js.publish_async(
                     self.subject(e), e.body, wait_stall=self.config.nats_ack_timeout,
-                    headers={"Nats-Msg-Id": str(e.id), "Content-Type": CONTENT_TYPE}))
+                    headers={"Nats-Msg-Id": self.message_id(e), "Content-Type": CONTENT_TYPE}))
             await asyncio.wait_for(asyncio.gather(*acks), self.config.nats_ack_timeout)
         except BaseException:
             for ack in acks:

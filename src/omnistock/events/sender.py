@@ -5,7 +5,8 @@ delivers; anything else (another status, a timeout, a refused connection) is a f
 after 1, 2, 4 ... times `webhook_backoff_base` seconds (capped), and parked after
 `webhook_max_attempts` failures; parked deliveries wait for POST .../retry. Redirects are not
 followed. Up to `webhook_concurrency` requests are in flight, so one slow endpoint does not hold
-back the others.
+back the others; one item's deliveries to one endpoint go one at a time, in commit order
+(deliveries.py).
 """
 
 from __future__ import annotations

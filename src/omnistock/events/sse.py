@@ -13,7 +13,7 @@ from sse_starlette import ServerSentEvent
 
 from ..domain.errors import InvalidInput
 from ..metrics import SSE_CLIENTS
-from .cloudevents import Event, matches, validate_patterns
+from .cloudevents import MAX_ID, Event, matches, validate_patterns
 from .tail import OutboxTail
 
 RETRY_MS = 2000
@@ -43,7 +43,7 @@ def resume_point(last_event_id: str | None, after: int | None) -> int | None:
             value = int(last_event_id)
         except ValueError:
             raise InvalidInput("Last-Event-ID must be an event id", field="Last-Event-ID") from None
-        if value < 0:
+        if not 0 <= value <= MAX_ID:
             raise InvalidInput("Last-Event-ID must be an event id", field="Last-Event-ID")
         return value
     return after

@@ -127,7 +127,9 @@ class OutboxTail:
             return uow.outbox.last_id()
 
     def _read(self, token: str | None) -> tuple[bool, list[dict[str, Any]], str | None]:
-        with self.db.uow(readonly=True) as uow:
+        # One snapshot for all three: a hole is settled only if the rows read can show what
+        # filled it (store/outbox.py).
+        with self.db.uow(snapshot=True) as uow:
             settled = token is not None and uow.outbox.settled(token)
             rows = uow.outbox.after(self.hw.cursor, self.config.batch_size)
             snapshot = uow.outbox.snapshot()

@@ -52,7 +52,8 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
 )
 
-# Leases: which process runs a singleton loop (the outbox dispatcher), until when.
+# Leases: which process runs a singleton loop (the outbox dispatcher), until when; and the
+# names held for good, such as the random id of this database (events/identity.py).
 event_leases = Table(
     "event_leases",
     metadata,

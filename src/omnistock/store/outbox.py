@@ -3,6 +3,16 @@
 On PostgreSQL ids are drawn when rows are inserted, not when they commit, so a reader can see
 id 11 while id 10 is in flight (events/highwater.py); `snapshot` and `settled` let it tell
 when such a hole is final. On SQLite writers are serialised and ids commit in order.
+
+`settled` asks the reader's own snapshot, not `pg_xact_status`: a transaction is marked
+committed a moment before it leaves the set of running transactions that snapshots are made
+of, so in that moment its rows are committed and still invisible to a new snapshot. A reader
+that took "committed" for "visible" would pass a row it cannot see, and never send it. So
+the check and the read run in one REPEATABLE READ transaction (`db.uow(snapshot=True)`).
+Every outbox writer changes other rows first, so it holds a transaction id before it draws an
+outbox id, and is in the snapshot's list of running transactions while the id is missing.
+That list spans the whole server; a transaction seen running in another database cannot
+write this outbox and is not waited for.
 """
 
 from __future__ import annotations
@@ -21,8 +31,11 @@ _INSERT = text(
 ).bindparams(bindparam("data", type_=JSON), bindparam("occurred_at", type_=UTCDateTime),
              bindparam("created_at", type_=UTCDateTime))
 _SNAPSHOT = text("SELECT CAST(pg_current_snapshot() AS text)")
-_SETTLED = text("SELECT NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(CAST(:s AS pg_snapshot)) AS x "
-                "WHERE pg_xact_status(x) = 'in progress')")
+_SETTLED = text(
+    "SELECT NOT EXISTS (SELECT 1 FROM pg_snapshot_xip(CAST(:s AS pg_snapshot)) AS x "
+    "WHERE NOT pg_visible_in_snapshot(x, pg_current_snapshot()) "
+    "AND NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a "
+    "WHERE a.backend_xid = CAST(x AS xid) AND a.datname <> current_database()))")
 
 
 class OutboxRepository:
@@ -58,13 +71,15 @@ class OutboxRepository:
             .order_by(outbox.c.id).limit(1)).scalar()
 
     def snapshot(self) -> str | None:
-        """A token for the transactions in flight now; None where ids commit in order."""
+        """A token for the transactions in flight in this snapshot; None where ids commit in
+        order."""
         if self.conn.dialect.name != "postgresql":
             return None
         return self.conn.execute(_SNAPSHOT).scalar()
 
     def settled(self, token: str) -> bool:
-        """Whether every transaction in flight at `snapshot()` time has ended."""
+        """Whether every transaction in flight in the `token` snapshot had ended when this
+        transaction's snapshot was taken (so its rows, if committed, are visible to it)."""
         return bool(self.conn.execute(_SETTLED, {"s": token}).scalar())
 
     def unpublished(self, limit: int = 500) -> list[dict[str, Any]]:

@@ -4,6 +4,12 @@ A delivery is `pending` until it is delivered, parked or cancelled; a pending ro
 `next_attempt_at` doubles as the sender's claim lease. Claiming moves it to the end of that
 lease in one transaction: on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so the senders of
 several processes take disjoint rows; on SQLite under the write lock.
+
+Only the oldest pending delivery of a webhook for one event subject (an item) may be claimed:
+deliveries are created in the order the dispatcher publishes, which is commit order per item,
+so while one is being sent or waits for its retry, the later ones of that item for that
+webhook wait behind it. A claimed delivery stays pending until resolved, so the senders of
+other processes see it and wait too.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .event_tables import webhook_deliveries as d
@@ -19,6 +25,13 @@ from .event_tables import webhooks as w
 from .tables import outbox
 
 PENDING = "pending"
+_before = d.alias("before")
+_before_event = outbox.alias("before_event")
+# A pending delivery of the same webhook and subject created earlier (see the module doc).
+_earlier_pending = (
+    exists().select_from(_before.join(_before_event, _before_event.c.id == _before.c.event_id))
+    .where(_before.c.webhook_id == d.c.webhook_id, _before.c.status == PENDING,
+           _before.c.id < d.c.id, _before_event.c.subject == outbox.c.subject))
 
 
 class WebhookRepository:
@@ -79,10 +92,11 @@ class WebhookRepository:
     def claim(self, now: datetime, until: datetime, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` due deliveries, claimed until `until`, each with its webhook's url,
         secret and deleted_at and every column of its outbox event."""
-        q = (select(d.c.id).where(d.c.status == PENDING, d.c.next_attempt_at <= now)
+        q = (select(d.c.id).join(outbox, outbox.c.id == d.c.event_id)
+             .where(d.c.status == PENDING, d.c.next_attempt_at <= now, ~_earlier_pending)
              .order_by(d.c.next_attempt_at, d.c.id).limit(limit))
         if self.conn.dialect.name == "postgresql":
-            q = q.with_for_update(skip_locked=True)
+            q = q.with_for_update(skip_locked=True, of=d)
         ids = list(self.conn.execute(q).scalars())
         if not ids:
             return []

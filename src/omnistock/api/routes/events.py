@@ -11,10 +11,11 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sse_starlette import EventSourceResponse
 
 from ...events import webhooks as service
+from ...events.cloudevents import MAX_ID
 from ...events.config import EventsConfig
 from ...events.sse import Filter, resume_point, stream
 from ...events.tail import tail_for
@@ -39,6 +40,8 @@ def current_config(request: Request) -> EventsConfig:
 
 
 DbDep = Annotated[Database, Depends(current_db)]
+# Ids are BIGINTs: a larger one is a 422 problem here, not a database error.
+AfterId = Annotated[int, Query(ge=0, le=MAX_ID)]
 ConfigDep = Annotated[EventsConfig, Depends(current_config)]
 stream_router = APIRouter(tags=["events"])
 webhooks_router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -50,7 +53,7 @@ webhooks_router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
                      "description": "id: outbox id, event: type, data: CloudEvent JSON"},
                422: {"description": "bad filter or resume point", **PROBLEM}})
 async def events(db: DbDep, config: ConfigDep,
-                 after: Annotated[int | None, Query(ge=0)] = None,
+                 after: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
                  types: Annotated[str | None, Query(max_length=1000)] = None,
                  sku: Annotated[str | None, Query(max_length=64)] = None,
                  last_event_id: Annotated[str | None, Header(max_length=40)] = None,
@@ -79,14 +82,14 @@ def _page(rows: list[dict], limit: int) -> dict:
 @webhooks_router.get("/deliveries", response_model=DeliveryList,
                      responses={422: {"description": "unknown status", **PROBLEM}})
 def list_deliveries(db: DbDep, status: str | None = None,
-                    after: Annotated[int, Query(ge=0)] = 0,
+                    after: AfterId = 0,
                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     return _page(service.list_deliveries(db, status=status, after=after, limit=limit), limit)
 
 
 @webhooks_router.post("/deliveries/{delivery_id}/retry", response_model=DeliveryOut,
                       responses={404: PROBLEM, 409: {"description": "not parked", **PROBLEM}})
-def retry_delivery(delivery_id: int, db: DbDep) -> dict:
+def retry_delivery(delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)], db: DbDep) -> dict:
     return service.retry_delivery(db, delivery_id)
 
 
@@ -105,7 +108,7 @@ def delete_webhook(webhook_id: str, db: DbDep) -> Response:
 @webhooks_router.get("/{webhook_id}/deliveries", response_model=DeliveryList,
                      responses={404: PROBLEM})
 def webhook_deliveries(webhook_id: str, db: DbDep, status: str | None = None,
-                       after: Annotated[int, Query(ge=0)] = 0,
+                       after: AfterId = 0,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict:
     rows = service.list_deliveries(db, webhook_id=webhook_id, status=status, after=after,
                                    limit=limit)
