@@ -9,10 +9,12 @@ sku exists) the domain checks, naming the field the same way.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -26,13 +28,27 @@ MAX_QUANTITY = 1_000_000_000
 MAX_INT32 = 2**31 - 1
 
 
-def _integral(value: Any) -> Any:
+def integral(value: Any) -> Any:
     """JSON Schema counts 5.0 as an integer: take it as 5 (never a boolean, never "5")."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-# Integers: strict (booleans and strings refused), integral floats taken.
-Integer = Annotated[StrictInt, BeforeValidator(_integral)]
+# Integers are `Annotated[StrictInt, Field(<bounds>), BeforeValidator(integral)]`: strict
+# (booleans and strings refused), integral floats taken. The bounds go before the validator,
+# or the schema shows pydantic's `gt`/`le` instead of JSON Schema's `exclusiveMinimum`/`maximum`.
+
+
+def _timestamp_text(value: Any) -> Any:
+    """An ISO 8601 date and time only: pydantic would take a number as an epoch, and a date
+    alone is not an instant."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ValueError("expected an ISO 8601 date and time with a zone, as a string, "
+                         "e.g. 2026-11-01T09:00:00Z")
+    return value
+
+
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]  # format: date-time
 
 
 def _utf8(value: str) -> str:
@@ -57,9 +73,10 @@ ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200, patt
                        AfterValidator(_utf8)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NOT_BLANK),
                    AfterValidator(_utf8)]
-Positive = Annotated[Integer, Field(gt=0, le=MAX_QUANTITY)]
-NonZero = Annotated[Integer, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
-                                     json_schema_extra={"not": {"const": 0}})]
+Positive = Annotated[StrictInt, Field(gt=0, le=MAX_QUANTITY), BeforeValidator(integral)]
+NonZero = Annotated[StrictInt, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
+                                     json_schema_extra={"not": {"const": 0}}),
+                    BeforeValidator(integral)]
 
 
 class Strict(BaseModel):

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictFloat, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+)
 
 from ...domain.catalog import LocationKind
-from . import MAX_INT32, Code, Integer, Latitude, Longitude, Name, Strict, example
+from . import MAX_INT32, Code, Latitude, Longitude, Name, Strict, example, integral
 
 Cost = Annotated[StrictFloat, Field(ge=0, le=99_999_999.99, allow_inf_nan=False)]  # Numeric(12,4)
 
@@ -51,7 +59,8 @@ class LocationIn(Strict):
     longitude: Longitude | None = Field(None, description="with latitude, or neither")
     can_ship: StrictBool = False
     can_pickup: StrictBool = False
-    daily_capacity: Annotated[Integer, Field(ge=0, le=MAX_INT32)] | None = None
+    daily_capacity: Annotated[StrictInt, Field(ge=0, le=MAX_INT32),
+                              BeforeValidator(integral)] | None = None
 
 
 class Location(BaseModel):
