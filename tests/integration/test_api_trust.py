@@ -83,3 +83,27 @@ def test_metrics_take_a_key_with_read_and_are_collected_once_per_interval(db: Da
     scrape = client.app.state.scrape  # type: ignore[attr-defined]
     text = scrape.text()
     assert scrape.text() is text  # within the interval, no new collection
+
+
+def _keys(node: object) -> set[str]:
+    if isinstance(node, dict):
+        return set(node) | {k for v in node.values() for k in _keys(v)}
+    if isinstance(node, list):
+        return {k for v in node for k in _keys(v)}
+    return set()
+
+
+def test_openapi_states_bounds_enums_and_formats_in_json_schema(client):
+    schema = client.get("/openapi.json").json()
+    assert not _keys(schema) & {"gt", "ge", "lt", "le"}
+    parts = schema["components"]["schemas"]
+    quantity = parts["UnsignedMovementIn"]["properties"]["quantity"]
+    assert (quantity["exclusiveMinimum"], quantity["maximum"]) == (0, 1_000_000_000)
+    assert parts["CountIn"]["properties"]["counted_quantity"]["minimum"] == 0
+    for name, field in (("UnsignedMovementIn", "occurred_at"), ("CountIn", "counted_at"),
+                        ("ExpectedMovementIn", "expected_at")):
+        assert parts[name]["properties"][field]["format"] == "date-time", (name, field)
+    assert "return" in parts["MovementType"]["enum"]
+    assert "short" in parts["FulfillmentStatus"]["enum"]
+    assert parts["Movement"]["properties"]["type"]["$ref"].endswith("/MovementType")
+    assert parts["Fulfillment"]["properties"]["status"]["$ref"].endswith("/FulfillmentStatus")

@@ -56,14 +56,20 @@ def _utf8(value: str) -> str:
     return value
 
 
+# Whitespace spelled out: `\s` means other characters in JSON Schema's (ECMA) regexes than in
+# pydantic's and Python's, and the schema must refuse exactly what the server refuses. This is
+# the union of the three (ECMA adds U+FEFF; Python and Unicode add U+001C-U+001F, U+0085).
+_SPACE = (r"\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+          r"\ufeff")
+
 # An identifier: no whitespace, '/' or control characters (domain/catalog.py `_code`).
-CODE_PATTERN = r"^[^\s/\x00-\x1f\x7f]+$"
+CODE_PATTERN = rf"^[^{_SPACE}/\x00-\x1f\x7f]+$"
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=CODE_PATTERN),
                  AfterValidator(_utf8)]
 
 
 _NO_NUL = r"^[^\x00]*$"
-_NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_NOT_BLANK = rf"^[^\x00]*[^{_SPACE}\x00][^\x00]*$"
 Name = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL), AfterValidator(_utf8)]
 Reference = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL),
                       AfterValidator(_utf8)]

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import (
     BaseModel,
     BeforeValidator,
+    ConfigDict,
     Field,
     StrictBool,
     StrictFloat,
@@ -48,9 +49,15 @@ class ItemList(BaseModel):
 
 
 class LocationIn(Strict):
-    model_config = example(code="S1", kind="store", name="Paris Rivoli", gln="4000001000005",
-                           latitude=48.86, longitude=2.35, can_ship=True, can_pickup=True,
-                           daily_capacity=200)
+    # Both coordinates or neither (domain/catalog.py checks the same).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"code": "S1", "kind": "store", "name": "Paris Rivoli",
+                      "gln": "4000001000005", "latitude": 48.86, "longitude": 2.35,
+                      "can_ship": True, "can_pickup": True, "daily_capacity": 200}],
+        "anyOf": [{"properties": {"latitude": {"type": "number"},
+                                  "longitude": {"type": "number"}},
+                   "required": ["latitude", "longitude"]},
+                  {"properties": {"latitude": {"type": "null"}, "longitude": {"type": "null"}}}]})
     code: Code
     kind: LocationKind
     name: Name = ""

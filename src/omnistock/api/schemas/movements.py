@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Discriminator, Field, StrictInt, Tag
 
+from ...domain.movements import MovementType
 from . import (
     MAX_QUANTITY,
     T0,
@@ -80,7 +81,7 @@ MovementsBody = Annotated[
 
 class Movement(BaseModel):
     id: int
-    type: str
+    type: MovementType
     sku: str
     location: str
     quantity: int
