@@ -79,6 +79,11 @@ def _requests(api: Api) -> dict[str, tuple[str, str, Any]]:
             "source": "rfid", "external_id": ref("c")}),
         "reservation": ("POST", "/v1/reservations", lambda: {
             "sku": sku, "location": "S1", "quantity": 1, "ttl_seconds": 600}),
+        "return at S1": ("POST", "/v1/movements", lambda: receipt(sku, 1, type="return")),
+        "return at S2": ("POST", "/v1/movements", lambda: receipt(
+            sku, 1, type="return", location="S2")),
+        "returns and a sale at S1": ("POST", "/v1/movements", lambda: {"movements": [
+            receipt(sku, 1, type="return"), receipt(sku, 1, type="sale")]}),
     }
 
 
@@ -92,6 +97,9 @@ MATRIX = {  # request: (admin, integration, store bound to S1, viewer)
     "count at S1": (OK, OK, OK, NO),
     "count at S2": (OK, OK, NO, NO),
     "reservation": (OK, OK, NO, NO),
+    "return at S1": (OK, OK, OK, NO),
+    "return at S2": (OK, OK, NO, NO),
+    "returns and a sale at S1": (OK, OK, NO, NO),
 }
 
 
@@ -112,6 +120,9 @@ def test_role_and_location_matrix(api: Api):
     # the store key is refused at another location, naming it
     with api.client("store") as c:
         r = c.post("/v1/counts", json=requests["count at S2"][2]())
+    assert assert_problem(r, 403, "forbidden", "location")["key_location"] == "S1"
+    with api.client("store") as c:
+        r = c.post("/v1/movements", json=requests["return at S2"][2]())
     assert assert_problem(r, 403, "forbidden", "location")["key_location"] == "S1"
 
 
@@ -407,7 +418,9 @@ def test_health_and_metrics(api: Api):
                                                 "ttl_seconds": 60}).status_code == 409
         for _ in range(4):
             c.get(f"/v1/availability/{sku}").raise_for_status()
-    text = httpx.get(f"{api.base_url}/metrics").text  # aggregated over both workers
+    assert_problem(httpx.get(f"{api.base_url}/metrics"), 401, "unauthenticated")
+    with api.client("viewer") as c:
+        text = c.get("/metrics").text  # aggregated over both workers
     assert 'omnistock_movements_applied_total{type="damage"}' in text
     assert "omnistock_reservations_refused_total" in text
     assert "omnistock_reservations_expired_total" in text

@@ -60,7 +60,7 @@ def test_push_import_quarantine_mapping_and_retry(client, db):
                        headers=auth(db, "viewer")).status_code == 403
     sources = client.get("/v1/sources", headers=h).json()["sources"]
     assert {x["source"] for x in sources} >= {"till"}
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=auth(db, "viewer")).text
     assert 'omnistock_source_stale{source="till"}' in metrics
     assert 'omnistock_source_latency_p99_seconds{source="till"}' in metrics
 

@@ -135,6 +135,9 @@ def test_actions_replay_with_an_idempotency_key(client, db):
     assert again.headers.get("Idempotent-Replayed") == "true"
     unknown = client.post("/v1/orders/O-1/fulfillments/1/teleport", headers=h)
     assert (unknown.status_code, unknown.json()["field"]) == (422, "action")
+    stray = client.post("/v1/orders/O-1/fulfillments/1/pack", json={"quantity_found": 1},
+                        headers=h)
+    assert (stray.status_code, stray.json()["field"]) == (422, "quantity_found")
     missing = client.post("/v1/orders/O-1/fulfillments/9/pick", headers=h)
     assert missing.status_code == 404
 

@@ -12,7 +12,6 @@ from typing import Any
 import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
-from prometheus_client import CollectorRegistry
 
 from ..events.background import background_task as events_background
 from ..metrics import OutboxLag, SourceHealth
@@ -31,6 +30,7 @@ from .problems import responses
 from .routes import catalog, feeds, health, me, movements, orders, stock
 from .routes import events as event_routes
 from .routes import kpis as kpi_routes
+from .routes.metrics import ScrapeCache
 from .routes.metrics import router as metrics_router
 
 
@@ -82,9 +82,7 @@ def create_app(db: Database, *, background: Sequence[BackgroundTask] | None = No
                               "are RFC 9457 problems (application/problem+json).")
     app.state.db = db
     app.state.keys = KeyCache(db, key_cache_seconds)
-    app.state.scrape_registry = CollectorRegistry()
-    app.state.scrape_registry.register(OutboxLag(db))
-    app.state.scrape_registry.register(SourceHealth(db))
+    app.state.scrape = ScrapeCache([OutboxLag(db), SourceHealth(db)])
     problems.install(app)
     app.add_middleware(RequestTimer)
     for router in (health.router, metrics_router, me.router, catalog.router, movements.router,

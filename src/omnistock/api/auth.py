@@ -17,17 +17,21 @@ Integrations (ERP, PIM, e-commerce) create items; the network (locations, channe
 stock each channel may sell) and webhooks (where our events go) are admin matters only. Keys
 are managed with the CLI.
 
+A return is a movement (POST /v1/movements, `type: return`): it takes `returns:write`, every
+other movement `movements:write`, so a store key records returns at its location and no other
+movement.
+
 Lookups are cached in memory for `ttl` seconds (30 by default), so authentication is not a
 database read per request; a revocation therefore takes effect within `ttl`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -38,6 +42,8 @@ from ..services import keys
 from ..services.keys import Role
 from ..store.database import Database
 from .problems import Unauthenticated
+
+V = TypeVar("V")
 
 _ALL = frozenset({"read", "items:write", "network:write", "movements:write", "counts:write",
                   "reservations:write", "orders:write", "fulfillment:write", "returns:write",
@@ -64,24 +70,63 @@ class Principal:
 
 
 class KeyCache:
-    """key digest -> (Principal or None, expiry). Unknown keys are cached too, bounded."""
+    """key digest -> Principal, for `ttl` seconds, in two least-recently-used maps: live keys
+    (up to `max_entries`) and unknown ones (up to `max_unknown`). A flood of random keys only
+    churns the small map of unknown keys, never evicting a live one; a malformed key is
+    refused without a lookup and never cached."""
 
-    def __init__(self, db: Database, ttl: float = 30.0, max_entries: int = 10_000) -> None:
-        self.db, self.ttl, self.max_entries = db, ttl, max_entries
-        self._entries: dict[str, tuple[Principal | None, float]] = {}
+    def __init__(self, db: Database, ttl: float = 30.0, max_entries: int = 10_000,
+                 max_unknown: int = 1_000) -> None:
+        self.db, self.ttl = db, ttl
+        self._known: _Lru[Principal] = _Lru(max_entries)
+        self._unknown: _Lru[None] = _Lru(max_unknown)
 
     async def principal(self, key: str) -> Principal | None:
-        digest = hashlib.sha256(key.encode()).hexdigest()
+        if keys.KEY_PATTERN.fullmatch(key) is None:
+            return None
+        digest = keys.digest(key)
         now = time.monotonic()
-        hit = self._entries.get(digest)
-        if hit is not None and hit[1] > now:
-            return hit[0]
+        known = self._known.get(digest, now)
+        if known is not None or self._unknown.has(digest, now):
+            return known
         found = await run_in_threadpool(keys.authenticate, self.db, key)
-        principal = Principal(found.prefix, found.role, found.location) if found else None
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[digest] = (principal, now + self.ttl)
+        if found is None:
+            self._unknown.put(digest, None, now + self.ttl)
+            return None
+        principal = Principal(found.prefix, found.role, found.location)
+        self._known.put(digest, principal, now + self.ttl)
         return principal
+
+
+class _Lru(Generic[V]):
+    """digest -> (value, expiry), the least recently used dropped beyond `size`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[V, float]] = OrderedDict()
+
+    def _live(self, digest: str, now: float) -> tuple[V, float] | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry[1] <= now:
+            del self._entries[digest]
+            return None
+        self._entries.move_to_end(digest)
+        return entry
+
+    def get(self, digest: str, now: float) -> V | None:
+        entry = self._live(digest, now)
+        return entry[0] if entry is not None else None
+
+    def has(self, digest: str, now: float) -> bool:
+        return self._live(digest, now) is not None
+
+    def put(self, digest: str, value: V, expires: float) -> None:
+        self._entries[digest] = (value, expires)
+        self._entries.move_to_end(digest)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
 
 
 bearer = HTTPBearer(auto_error=False, description="an API key: `Bearer osk_...`")
@@ -100,10 +145,46 @@ async def authenticated(request: Request,
 
 
 def require(right: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    if right == "movements:write":
+        return movement_writer
+
     async def dependency(principal: Principal = Depends(authenticated)) -> Principal:
-        if right not in RIGHTS[principal.role]:
-            raise Forbidden(f"a {principal.role} key may not do this (needs {right})",
-                            field="Authorization", role=str(principal.role), right=right)
+        _check(principal, right)
         return principal
 
     return dependency
+
+
+def _check(principal: Principal, right: str) -> None:
+    if right not in RIGHTS[principal.role]:
+        raise Forbidden(f"a {principal.role} key may not do this (needs {right})",
+                        field="Authorization", role=str(principal.role), right=right)
+
+
+# The right a movement type takes instead of movements:write.
+MOVEMENT_RIGHTS = {"return": "returns:write"}
+
+
+async def movement_writer(request: Request, principal: Principal = Depends(authenticated)
+                          ) -> Principal:
+    """The key may record every movement of the body (one, or a batch): a key without
+    movements:write only the types of MOVEMENT_RIGHTS it holds. Where it may act is the
+    route's check (`Principal.at`)."""
+    if "movements:write" in RIGHTS[principal.role]:
+        return principal
+    for type_ in await _movement_types(request):
+        _check(principal, MOVEMENT_RIGHTS.get(type_, "movements:write"))
+    return principal
+
+
+async def _movement_types(request: Request) -> list[str]:
+    """The `type` of each movement in the JSON body; "" for what is not a movement (it takes
+    movements:write, and validation says what is wrong with it)."""
+    try:
+        body = await request.json()
+    except (ValueError, RecursionError):
+        return [""]
+    movements = body.get("movements") if isinstance(body, dict) else None
+    entries = movements if isinstance(movements, list) and movements else [body]
+    types = [e.get("type") if isinstance(e, dict) else None for e in entries]
+    return [t if isinstance(t, str) else "" for t in types]

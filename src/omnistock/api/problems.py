@@ -146,6 +146,9 @@ def allowed_methods(request: Request) -> str:
 
 
 def from_http(request: Request, exc: HTTPException) -> ProblemResponse:
+    if isinstance(exc.__cause__, RecursionError):  # FastAPI's 400 for a body json cannot read
+        return problem(422, "invalid-input", "Invalid input",
+                       "the JSON body nests deeper than the server reads", field="body")
     code = _HTTP_CODES.get(exc.status_code, f"http-{exc.status_code}")
     title = code.replace("-", " ").capitalize()
     detail = exc.detail if isinstance(exc.detail, str) else title

@@ -136,12 +136,23 @@ class CatalogRepository:
             raise NotFound(f"channel {code!r} not found", field="channel")
 
     def search_items(self, query: str, limit: int = 20) -> list[dict[str, Any]]:
-        like = f"%{query.lower()}%"
+        """Items whose sku, GTIN or name contains `query` as typed: `%` and `_` are letters."""
+        folded, exact = _contains(query.lower()), _contains(query)
         rows = self.conn.execute(
             select(items).where(or_(
-                func.lower(items.c.sku).like(like), items.c.gtin.like(f"%{query}%"),
-                func.lower(items.c.name).like(like)))
+                func.lower(items.c.sku).like(folded, escape=_ESCAPE),
+                items.c.gtin.like(exact, escape=_ESCAPE),
+                func.lower(items.c.name).like(folded, escape=_ESCAPE)))
             .order_by(items.c.sku).limit(limit)
         ).mappings()
         return [dict(r) for r in rows]
 
+
+_ESCAPE = "\\"
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its wildcards and the escape taken literally."""
+    for char in (_ESCAPE, "%", "_"):
+        text = text.replace(char, _ESCAPE + char)
+    return f"%{text}%"

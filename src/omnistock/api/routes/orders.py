@@ -13,7 +13,17 @@ from ..deps import DbDep, Reader
 from ..idempotency import Idempotent, idempotent_for
 from ..problems import responses
 from ..schemas import Code
-from ..schemas.orders import ActionIn, Order, OrderIn, OrderList, Policy, Work
+from ..schemas.orders import (
+    ActionIn,
+    NoBody,
+    Order,
+    OrderIn,
+    OrderList,
+    OrderStatusFilter,
+    Policy,
+    PolicyIn,
+    Work,
+)
 
 router = APIRouter(prefix="/v1", tags=["orders"])
 
@@ -47,7 +57,7 @@ def place_order(body: OrderIn, db: DbDep, who: OrderWriter, once: OrdersOnce):
 
 @router.get("/orders", response_model=OrderList, responses=responses(401, 403, 422))
 def list_orders(db: DbDep, _: Reader,
-                status: Annotated[str | None, Query(
+                status: Annotated[OrderStatusFilter | None, Query(
                     description=f"open, or one of {', '.join(ORDER_STATUSES)}")] = None,
                 channel: Annotated[Code | None, Query()] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
@@ -60,19 +70,27 @@ def get_order(order_id: Code, db: DbDep, _: Reader) -> dict:
     return orders.get_order(db, order_id)
 
 
-Action = Literal["pick", "pack", "ship", "ready", "pickup", "short"]
+Action = Literal["pick", "pack", "ship", "ready", "pickup"]
+
+
+@router.post("/orders/{order_id}/fulfillments/{id}/short", response_model=Order,
+             responses=WRITE)
+def short_fulfillment(order_id: Code, id: Annotated[int, Path(ge=1)], body: ActionIn,
+                      db: DbDep, who: Fulfiller, once: FulfillmentOnce):
+    """Record the units found of a fulfillment that cannot be completed; the missing ones are
+    re-sourced at once (see the order's history). A store key acts at its own location."""
+    return once.respond(lambda: (200, act(db, order_id, id, "short", found=body.found(),
+                                          actor=who.prefix, authorize=who.at)))
 
 
 @router.post("/orders/{order_id}/fulfillments/{id}/{action}", response_model=Order,
              responses=WRITE)
 def fulfillment_action(order_id: Code, id: Annotated[int, Path(ge=1)], action: Action,
                        db: DbDep, who: Fulfiller, once: FulfillmentOnce,
-                       body: Annotated[ActionIn | None, Body()] = None):
+                       _: Annotated[NoBody | None, Body()] = None):  # a stray field: 422
     """Move a fulfillment on (see its `allowed_actions`). A store key acts only at its own
-    location (a transfer's `ready` and `pickup` happen at its destination). `short` takes
-    the units found; the missing ones are re-sourced at once (see the order's history)."""
-    found = body.found() if body is not None else None
-    return once.respond(lambda: (200, act(db, order_id, id, action, found=found,
+    location (a transfer's `ready` and `pickup` happen at its destination)."""
+    return once.respond(lambda: (200, act(db, order_id, id, action, found=None,
                                           actor=who.prefix, authorize=who.at)))
 
 
@@ -96,7 +114,7 @@ def get_policy(code: Code, db: DbDep, _: Reader) -> dict:
 
 @router.put("/channels/{code}/policy", response_model=Policy, responses=WRITE)
 def put_policy(code: Code, db: DbDep, _: NetworkWriter,
-               body: Annotated[dict[str, Any], Body()]) -> dict:
+               body: PolicyIn) -> dict:
     """Replace the channel's sourcing policy (admin keys). A problem names the offending
     field, e.g. `rate_table.bands[1].cost`; fields left out take their defaults."""
-    return orders.set_policy(db, code, body)
+    return orders.set_policy(db, code, body.model_dump(exclude_unset=True))

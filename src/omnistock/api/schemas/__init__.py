@@ -9,10 +9,12 @@ sku exists) the domain checks, naming the field the same way.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -27,13 +29,27 @@ from ...domain.movements import MAX_QUANTITY
 MAX_INT32 = 2**31 - 1
 
 
-def _integral(value: Any) -> Any:
+def integral(value: Any) -> Any:
     """JSON Schema counts 5.0 as an integer: take it as 5 (never a boolean, never "5")."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-# Integers: strict (booleans and strings refused), integral floats taken.
-Integer = Annotated[StrictInt, BeforeValidator(_integral)]
+# Integers are `Annotated[StrictInt, Field(<bounds>), BeforeValidator(integral)]`: strict
+# (booleans and strings refused), integral floats taken. The bounds go before the validator,
+# or the schema shows pydantic's `gt`/`le` instead of JSON Schema's `exclusiveMinimum`/`maximum`.
+
+
+def _timestamp_text(value: Any) -> Any:
+    """An ISO 8601 date and time only: pydantic would take a number as an epoch, and a date
+    alone is not an instant."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        raise ValueError("expected an ISO 8601 date and time with a zone, as a string, "
+                         "e.g. 2026-11-01T09:00:00Z")
+    return value
+
+
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_timestamp_text)]  # format: date-time
 
 
 def _utf8(value: str) -> str:
@@ -41,14 +57,20 @@ def _utf8(value: str) -> str:
     return value
 
 
+# Whitespace spelled out: `\s` means other characters in JSON Schema's (ECMA) regexes than in
+# pydantic's and Python's, and the schema must refuse exactly what the server refuses. This is
+# the union of the three (ECMA adds U+FEFF; Python and Unicode add U+001C-U+001F, U+0085).
+_SPACE = (r"\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+          r"\ufeff")
+
 # An identifier: no whitespace, '/' or control characters (domain/catalog.py `_code`).
-CODE_PATTERN = r"^[^\s/\x00-\x1f\x7f]+$"
+CODE_PATTERN = rf"^[^{_SPACE}/\x00-\x1f\x7f]+$"
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=CODE_PATTERN),
                  AfterValidator(_utf8)]
 
 
 _NO_NUL = r"^[^\x00]*$"
-_NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_NOT_BLANK = rf"^[^\x00]*[^{_SPACE}\x00][^\x00]*$"
 Name = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL), AfterValidator(_utf8)]
 Reference = Annotated[str, StringConstraints(max_length=200, pattern=_NO_NUL),
                       AfterValidator(_utf8)]
@@ -58,9 +80,10 @@ ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=200, patt
                        AfterValidator(_utf8)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=_NOT_BLANK),
                    AfterValidator(_utf8)]
-Positive = Annotated[Integer, Field(gt=0, le=MAX_QUANTITY)]
-NonZero = Annotated[Integer, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
-                                     json_schema_extra={"not": {"const": 0}})]
+Positive = Annotated[StrictInt, Field(gt=0, le=MAX_QUANTITY), BeforeValidator(integral)]
+NonZero = Annotated[StrictInt, Field(ge=-MAX_QUANTITY, le=MAX_QUANTITY,
+                                     json_schema_extra={"not": {"const": 0}}),
+                    BeforeValidator(integral)]
 
 
 class Strict(BaseModel):

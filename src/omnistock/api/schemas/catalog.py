@@ -5,10 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictFloat, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+)
 
 from ...domain.catalog import LocationKind
-from . import MAX_INT32, Code, Integer, Latitude, Longitude, Name, Strict, example
+from . import MAX_INT32, Code, Latitude, Longitude, Name, Strict, example, integral
 
 Cost = Annotated[StrictFloat, Field(ge=0, le=99_999_999.99, allow_inf_nan=False)]  # Numeric(12,4)
 
@@ -40,9 +49,15 @@ class ItemList(BaseModel):
 
 
 class LocationIn(Strict):
-    model_config = example(code="S1", kind="store", name="Paris Rivoli", gln="4000001000005",
-                           latitude=48.86, longitude=2.35, can_ship=True, can_pickup=True,
-                           daily_capacity=200)
+    # Both coordinates or neither (domain/catalog.py checks the same).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"code": "S1", "kind": "store", "name": "Paris Rivoli",
+                      "gln": "4000001000005", "latitude": 48.86, "longitude": 2.35,
+                      "can_ship": True, "can_pickup": True, "daily_capacity": 200}],
+        "anyOf": [{"properties": {"latitude": {"type": "number"},
+                                  "longitude": {"type": "number"}},
+                   "required": ["latitude", "longitude"]},
+                  {"properties": {"latitude": {"type": "null"}, "longitude": {"type": "null"}}}]})
     code: Code
     kind: LocationKind
     name: Name = ""
@@ -51,7 +66,8 @@ class LocationIn(Strict):
     longitude: Longitude | None = Field(None, description="with latitude, or neither")
     can_ship: StrictBool = False
     can_pickup: StrictBool = False
-    daily_capacity: Annotated[Integer, Field(ge=0, le=MAX_INT32)] | None = None
+    daily_capacity: Annotated[StrictInt, Field(ge=0, le=MAX_INT32),
+                              BeforeValidator(integral)] | None = None
 
 
 class Location(BaseModel):

@@ -5,28 +5,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Discriminator, Field, Tag
+from pydantic import BaseModel, BeforeValidator, Discriminator, Field, StrictInt, Tag
 
+from ...domain.movements import MovementType
 from . import (
     MAX_QUANTITY,
     T0,
     Code,
     ExternalId,
-    Integer,
     NonZero,
     Positive,
     Reason,
     Reference,
     Source,
     Strict,
+    Timestamp,
     example,
+    integral,
 )
 
 
 class _MovementFields(Strict):
     sku: Code
     location: Code
-    occurred_at: AwareDatetime
+    occurred_at: Timestamp
     source: Source
     external_id: ExternalId
     reference: Reference | None = None
@@ -44,7 +46,7 @@ class UnsignedMovementIn(_MovementFields):
 class ExpectedMovementIn(_MovementFields):
     type: Literal["expected"]
     quantity: Positive
-    expected_at: AwareDatetime
+    expected_at: Timestamp
     reason: Reason | None = None
 
 
@@ -79,7 +81,7 @@ MovementsBody = Annotated[
 
 class Movement(BaseModel):
     id: int
-    type: str
+    type: MovementType
     sku: str
     location: str
     quantity: int
@@ -102,8 +104,9 @@ class CountIn(Strict):
                            source="rfid", external_id="sweep-77")
     sku: Code
     location: Code
-    counted_quantity: Annotated[Integer, Field(ge=0, le=MAX_QUANTITY)]
-    counted_at: AwareDatetime
+    counted_quantity: Annotated[StrictInt, Field(ge=0, le=MAX_QUANTITY),
+                                BeforeValidator(integral)]
+    counted_at: Timestamp
     source: Source
     external_id: ExternalId
     reason: Reason | None = None

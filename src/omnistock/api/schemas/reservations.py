@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field, StrictInt
 
 from ...domain.reservations import MAX_TTL_SECONDS, ReservationStatus
-from . import Code, Integer, Positive, Reference, Strict, example
+from . import Code, Positive, Reference, Strict, example, integral
 
 
 class ReservationIn(Strict):
@@ -17,7 +17,8 @@ class ReservationIn(Strict):
     sku: Code
     location: Code
     quantity: Positive
-    ttl_seconds: Annotated[Integer, Field(ge=1, le=MAX_TTL_SECONDS)]
+    ttl_seconds: Annotated[StrictInt, Field(ge=1, le=MAX_TTL_SECONDS),
+                           BeforeValidator(integral)]
     reference: Reference | None = None
 
 
