@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from omnistock.store.database import Database
 
-from ..backends import PG_ADMIN_URL
+from ..backends import PG_ADMIN_URL, truncate_all
 from ..factories import T0, seed
 from ..servers import ServerThread
 from .test_events_helpers import SSEClient, make_app, wait_until
@@ -25,11 +26,18 @@ ROOT = Path(__file__).resolve().parents[2]
 PROCESSES, THREADS, EACH = 4, 5, 100  # 2,000 events, 20 writers at once
 
 
+# PostgreSQL only: SQLite serialises writers, so outbox ids commit in order there.
 @pytest.fixture
-def pg_db(db: Database) -> Database:
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite serialises writers: outbox ids commit in order there")
-    return db
+def pg_database_url(pg_url: str) -> str:
+    truncate_all(pg_url)
+    return pg_url
+
+
+@pytest.fixture
+def pg_db(pg_database_url: str) -> Iterator[Database]:
+    db = Database.open(pg_database_url)
+    yield db
+    db.close()
 
 
 def add_event(db: Database, subject: str) -> None:
@@ -91,13 +99,14 @@ WRITER = textwrap.dedent("""
 
 
 @pytest.mark.slow
-def test_concurrent_writer_processes_lose_and_repeat_nothing(pg_db, database_url, caplog):
+def test_concurrent_writer_processes_lose_and_repeat_nothing(pg_db, pg_database_url,
+                                                             caplog):
     seed(pg_db, skus=[f"SKU-{p}-{t}" for p in range(PROCESSES) for t in range(THREADS)])
     total = PROCESSES * THREADS * EACH
     caplog.set_level(logging.WARNING, logger="omnistock.events")
     with ServerThread(make_app(pg_db)) as server, \
             SSEClient(server.url + "/v1/events") as client:
-        writers = [subprocess.Popen([sys.executable, "-c", WRITER, database_url, str(p),
+        writers = [subprocess.Popen([sys.executable, "-c", WRITER, pg_database_url, str(p),
                                      str(THREADS), str(EACH)], cwd=ROOT)
                    for p in range(PROCESSES)]
         assert [w.wait(300) for w in writers] == [0] * PROCESSES
