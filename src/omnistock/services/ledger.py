@@ -162,12 +162,13 @@ def _write_once(uow: UnitOfWork, m: Movement, now: datetime) -> Applied:
     buckets, seen, link = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now,
                                             chain_content(row))
     seen = seen and bool(raw.get("on_hand"))
-    uow.ledger.seal(movement_id, link, seen=seen)
+    event = _event(m, buckets, now, link[0], link[0] - 1)
+    if not uow.ledger.seal(movement_id, link, seen=seen, event=event):
+        uow.outbox.add_many([event])
     if seen:
         row["d_on_hand"] = 0
     row.update(id=movement_id, seq=link[0], chain_hash=link[1])
     _track_inbound(uow, m, movement_id)
-    uow.outbox.add_many([_event(m, buckets, now, link[0], link[0] - 1)])
     return Applied(row, m.sku, m.location, False)
 
 

@@ -47,7 +47,7 @@ class OutboxWrites:
 
     def _install(self, engine: Engine) -> None:
         def flag(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            if statement.startswith("INSERT INTO outbox"):
+            if "INSERT INTO outbox" in statement:  # alone, or inside a CTE
                 conn.info[_FLAG] = True
 
         def fire(_dbapi_conn: Any, record: Any) -> None:
