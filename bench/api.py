@@ -8,7 +8,7 @@ next to it, a bare FastAPI app served by uvicorn the same way answers a constant
 that parses its JSON body into a model and returns a constant: that is the framework's (and
 this client's) limit, and our figures are printed as a ratio of it. The client is a minimal HTTP/1.1
 keep-alive client on asyncio streams, so that it costs far less than the servers it measures.
-(Event latency to SSE and NATS belongs here too: the events engineer adds it.)
+(Event latency to SSE and NATS is measured by bench/events.py.)
 """
 
 from __future__ import annotations
