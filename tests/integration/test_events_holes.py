@@ -23,7 +23,7 @@ from .test_events_helpers import SSEClient, make_app, wait_until
 
 pytestmark = pytest.mark.postgres
 ROOT = Path(__file__).resolve().parents[2]
-PROCESSES, THREADS, EACH = 4, 5, 100  # 2,000 events, 20 writers at once
+PROCESSES, THREADS, EACH = 2, 4, 250  # 2,000 events, 8 writers at once
 
 
 # PostgreSQL only: SQLite serialises writers, so outbox ids commit in order there.
