@@ -57,7 +57,7 @@ def anchor(db: Database) -> tuple[str, list[dict[str, Any]]]:
     """The digest of every chain head now, and the heads themselves (to keep with it)."""
     with db.uow(snapshot=True) as uow:
         heads = [{"sku": r["sku"], "location": r["location"], "seq": int(r["seq"]),
-                  "head": r["chain_head"]} for r in uow.audit.heads()]
+                  "head": r["chain_head"]} for r in uow.ledger.all_positions()]
     heads.sort(key=lambda h: (h["sku"], h["location"]))
     return chain_anchor((h["sku"], h["location"], h["seq"], h["head"]) for h in heads), heads
 

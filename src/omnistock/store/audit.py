@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ..domain.ledger import CHAIN_FIELDS
-from .tables import items, locations, movements, positions
+from .tables import items, locations, movements
 
 
 class AuditRepository:
@@ -46,12 +46,3 @@ class AuditRepository:
             .join(items, items.c.id == m.item_id).join(locations, locations.c.id == m.location_id)
             .where(items.c.sku == sku, locations.c.code == location, m.seq == seq)
         ).scalar()
-
-    def heads(self) -> list[dict[str, Any]]:
-        """Every position's chain head, with its sku and location code."""
-        p = positions.c
-        return [dict(r) for r in self.conn.execute(
-            select(items.c.sku, locations.c.code.label("location"), p.item_id, p.location_id,
-                   p.seq, p.chain_head)
-            .join(items, items.c.id == p.item_id)
-            .join(locations, locations.c.id == p.location_id)).mappings()]
