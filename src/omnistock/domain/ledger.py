@@ -53,6 +53,9 @@ class Movement:
     reference: str | None = None
     actor: str | None = None
     expected_at: datetime | None = None  # an `expected` movement's arrival (future ATP)
+    # What an `expected` movement's units are bound to (INBOUND_KINDS): units bound to a record
+    # are closed only by a receipt or transfer_in that names the same reference.
+    inbound_kind: str = "notice"
 
     @property
     def key(self) -> Key:
@@ -74,6 +77,13 @@ class Movement:
     def raw(self) -> dict[str, int]:
         """Bucket deltas before the count-as-of rule (a count's depend on the position)."""
         return {} if self.is_count else deltas(self.type, self.quantity)
+
+
+# Expected units: a loose notice (an ASN or an integrator's `expected` movement), a transfer's or a
+# purchase order's lines, or an order's own units on their way to its pickup store (which future
+# ATP must not offer again).
+INBOUND_KINDS = ("notice", "transfer", "purchase_order", "order")
+OFFERED_INBOUND = ("notice", "transfer", "purchase_order")
 
 
 def availability_data(sku: str, location: str, buckets: dict[str, int], cause: str,

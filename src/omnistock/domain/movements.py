@@ -5,7 +5,7 @@ ss safety_stock, in incoming.
 
 | type                | oh | cm | rs | dm | qc | ss | in |
 |---------------------|----|----|----|----|----|----|----|
-| receipt             | +q |    |    |    |    |    |    |
+| receipt             | +q |    |    |    |    |    | -c |
 | sale                | -q |    |    |    |    |    |    |
 | return              | +q |    |    |    |    |    |    |
 | adjustment          | ±q |    |    |    |    |    |    |
@@ -15,7 +15,7 @@ ss safety_stock, in incoming.
 | quality_control_out |    |    |    |    | -q |    |    |
 | transfer_out        | -q |    |    |    |    |    |    |
 | expected            |    |    |    |    |    |    | +q |
-| transfer_in         | +q |    |    |    |    |    | -q |
+| transfer_in         | +q |    |    |    |    |    | -c |
 | ship                | -q | -q |    |    |    |    |    |
 | reserve             |    |    | +q |    |    |    |    |
 | release             |    |    | -q |    |    |    |    |
@@ -26,6 +26,9 @@ ss safety_stock, in incoming.
 | safety_stock        |    |    |    |    |    | ±q |    |
 | count               | counted - on_hand as of the count (counts.py) |
 
+`c` is what the movement closes of the expected units at its position (those of its reference
+first, then loose notices), at most q: units that arrive without notice close nothing, so
+`incoming` never goes below zero (services/ledger.py decides it, under the position's lock).
 `adjustment` and `safety_stock` take a signed, non-zero quantity; every other type a positive one.
 `reserve` and `allocate` are conditional: they never make `available` negative. Physical facts
 (sale, count, ...) are recorded even when they take `available` below zero.

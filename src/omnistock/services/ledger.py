@@ -7,7 +7,10 @@
   on_hand alone, and a count sets on_hand as of its own time;
 * the guard: a conditional movement (reserve, allocate) is written only while available
   stays >= 0, after returning the position's lapsed holds if it would not fit, else `Refused`;
-* inbound tracking: `expected` opens units due at a location, `transfer_in` closes them;
+* inbound tracking: `expected` opens units due at a location; `transfer_in` and `receipt`
+  close them (their reference's first, then loose notices) and take from `incoming` exactly
+  what they closed, so `incoming` never goes below zero whatever the order of arrival;
+* the bucket bound: no bucket goes past MAX_BUCKET (`InvalidInput`, nothing written);
 * the movement rows, the positions, and one `availability.changed` event per position.
 
 Lock order: positions are written in (item_id, location_id) order, whatever the writer, so two
@@ -23,7 +26,7 @@ from typing import Any
 
 from ..domain.buckets import BUCKETS, available
 from ..domain.counts import CountMark, count_delta, effective_deltas
-from ..domain.errors import IdempotencyConflict, InsufficientStock
+from ..domain.errors import IdempotencyConflict, InsufficientStock, InvalidInput
 from ..domain.ledger import (
     AVAILABILITY_CHANGED,
     Key,
@@ -32,7 +35,7 @@ from ..domain.ledger import (
     chain_content,
     chain_link,
 )
-from ..domain.movements import MovementType
+from ..domain.movements import MAX_BUCKET, MovementType
 from ..store.ledger import Link, movement_row
 from ..store.unit_of_work import UnitOfWork
 from .context import iso, payload_hash
@@ -80,7 +83,23 @@ def record(uow: UnitOfWork, moves: Sequence[Movement], now: datetime, *, dedupe:
         raise ValueError("conditional movements are written with dedupe=False")
     if len(moves) == 1 and not moves[0].is_count:
         return [_write_once(uow, moves[0], now)]
-    return _write_locked(uow, moves, now, with_ids)
+    return [applied for part in _parts(moves) for applied in _write_locked(uow, part, now,
+                                                                          with_ids)]
+
+
+def _parts(moves: Sequence[Movement]) -> list[Sequence[Movement]]:
+    """The batch, split before a movement that would close units the batch itself announced
+    (their rows exist only once that part is written)."""
+    parts: list[Sequence[Movement]] = []
+    start, announced = 0, set[Key]()
+    for i, m in enumerate(moves):
+        if m.type in CLOSES_INBOUND and m.key in announced:
+            parts.append(moves[start:i])
+            start, announced = i, set[Key]()
+        if m.type is MovementType.EXPECTED:
+            announced.add(m.key)
+    parts.append(moves[start:])
+    return parts
 
 
 def movement_view(row: dict[str, Any], sku: str, location: str) -> dict[str, Any]:
@@ -159,11 +178,14 @@ def _write_once(uow: UnitOfWork, m: Movement, now: datetime) -> Applied:
         existing = uow.ledger.find(m.source, m.external_id)
         assert existing is not None
         return replay_or_conflict(existing, m.digest, m.sku, m.location)
-    buckets, seen, link = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now,
-                                            chain_content(row))
+    raw = _arrival(m, raw)
+    buckets, seen, link = _upsert(uow, m, raw, now, chain_content(row))
+    if m.type in CLOSES_INBOUND:
+        row["d_incoming"] = _close_inbound(uow, m, buckets)
     seen = seen and bool(raw.get("on_hand"))
     event = _event(m, buckets, now, link[0], link[0] - 1)
-    if not uow.ledger.seal(movement_id, link, seen=seen, event=event):
+    if not uow.ledger.seal(movement_id, link, seen=seen, incoming=row["d_incoming"],
+                           event=event):
         uow.outbox.add_many([event])
     if seen:
         row["d_on_hand"] = 0
@@ -182,13 +204,14 @@ def _write_each(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
     first: dict[Key, int] = {}  # the position's sequence before this batch
     for i in order:
         m = moves[i]
-        raw = m.raw()
+        raw = _arrival(m, m.raw())
         row = movement_row(m, raw, now)
         if m.guard:
             buckets, link = _guarded(uow, m, now, chain_content(row))
         else:
-            buckets, seen, link = uow.ledger.upsert(m.item_id, m.location_id, raw,
-                                                    m.occurred_at, now, chain_content(row))
+            buckets, seen, link = _upsert(uow, m, raw, now, chain_content(row))
+            if m.type in CLOSES_INBOUND:
+                row["d_incoming"] = _close_inbound(uow, m, buckets)
             if seen:
                 row["d_on_hand"] = 0  # the count saw it: its other buckets still apply
         row.update(seq=link[0], chain_hash=link[1])
@@ -216,7 +239,10 @@ def _write_locked(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
         if m.is_count:
             rows[i] = _count(uow, m, pos, now, i)
         else:
-            raw = m.raw()
+            raw = _arrival(m, m.raw())
+            if m.type in CLOSES_INBOUND:
+                raw["incoming"] = -uow.ledger.receive_inbound(m.item_id, m.location_id,
+                                                              m.quantity, m.reference)
             effective = effective_deltas(raw, m.occurred_at, pos.mark)
             rows[i] = movement_row(m, effective, now, raw_on_hand=raw.get("on_hand", 0))
             pos.add(effective, rows[i], i)
@@ -325,7 +351,34 @@ def _replays(uow: UnitOfWork, moves: Sequence[Movement]
     return results, first_of
 
 
-_INBOUND = frozenset({MovementType.EXPECTED, MovementType.TRANSFER_IN})
+_INBOUND = frozenset({MovementType.EXPECTED})
+CLOSES_INBOUND = frozenset({MovementType.TRANSFER_IN, MovementType.RECEIPT})
+
+
+def _arrival(m: Movement, raw: dict[str, int]) -> dict[str, int]:
+    """A closing movement's deltas before it is known what it closes (nothing of incoming)."""
+    if m.type not in CLOSES_INBOUND:
+        return raw
+    return {b: d for b, d in raw.items() if b != "incoming"}
+
+
+def _close_inbound(uow: UnitOfWork, m: Movement, buckets: dict[str, int]) -> int:
+    """Close the expected units `m` receives, on its position locked by its own upsert, and
+    take exactly those from incoming (`buckets` are updated); its incoming delta."""
+    closed = uow.ledger.receive_inbound(m.item_id, m.location_id, m.quantity, m.reference)
+    if closed:
+        uow.ledger.take_incoming(m.key, closed)
+        buckets["incoming"] -= closed
+    return -closed
+
+
+def _upsert(uow: UnitOfWork, m: Movement, raw: dict[str, int], now: datetime,
+            content: str) -> tuple[dict[str, int], bool, Link]:
+    done = uow.ledger.upsert(m.item_id, m.location_id, raw, m.occurred_at, now, content)
+    if done is None:
+        raise InvalidInput(f"{m.quantity} of {m.sku} at {m.location} would take a bucket past "
+                           f"{MAX_BUCKET} units of a position", field="quantity")
+    return done
 
 
 def _insert(uow: UnitOfWork, moves: Sequence[Movement], rows: dict[int, dict[str, Any]],
@@ -345,9 +398,7 @@ def _track_inbound(uow: UnitOfWork, m: Movement, movement_id: int) -> None:
     if m.type is MovementType.EXPECTED:
         assert m.expected_at is not None
         uow.ledger.add_inbound(m.item_id, m.location_id, m.quantity, m.expected_at,
-                               m.reference, movement_id)
-    elif m.type is MovementType.TRANSFER_IN:
-        uow.ledger.receive_inbound(m.item_id, m.location_id, m.quantity)
+                               m.reference, movement_id, m.inbound_kind)
 
 
 def _event(m: Movement, buckets: dict[str, int], now: datetime, sequence: int,

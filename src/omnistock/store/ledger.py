@@ -13,11 +13,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, bindparam, func, insert, select, text, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain.buckets import BUCKETS, available_sql
-from ..domain.ledger import GENESIS, Movement, chain_link
+from ..domain.ledger import GENESIS, OFFERED_INBOUND, Movement, chain_link
+from ..domain.movements import MAX_BUCKET
 from .chain import advance
 from .hot_path import reserve_in_one_statement
 from .tables import inbound, items, locations, movements, positions
@@ -29,7 +41,7 @@ _RETURN_BUCKETS = f"RETURNING {_BUCKET_COLS}, seq, chain_head"
 
 # One statement: create the position if needed, add the deltas (except on_hand when the
 # position's latest count already saw this movement: it occurred at or before the count) and
-# advance its chain.
+# advance its chain; nothing (no row) when a bucket would go past MAX_BUCKET.
 _UPSERT = {
     dialect: text(
         f"""
@@ -43,6 +55,7 @@ _UPSERT = {
           {", ".join(f"{b} = positions.{b} + excluded.{b}" for b in BUCKETS if b != "on_hand")},
           {advance(dialect, "positions")},
           updated_at = excluded.updated_at
+        WHERE {" AND ".join(f"abs(positions.{b} + excluded.{b}) <= :max_bucket" for b in BUCKETS)}
         {_RETURN_BUCKETS},
           CASE WHEN count_at IS NOT NULL AND count_at >= :occurred_at THEN 1 ELSE 0 END AS seen
         """
@@ -167,14 +180,16 @@ class LedgerRepository:
     # -- positions -------------------------------------------------------------------------
     def upsert(self, item_id: int, location_id: int, deltas: dict[str, int],
                occurred_at: datetime, now: datetime, chain_content: str
-               ) -> tuple[dict[str, int], bool, Link]:
+               ) -> tuple[dict[str, int], bool, Link] | None:
         """Apply a movement's deltas and advance the chain; the new buckets, whether a count
-        saw it, and its link."""
+        saw it, and its link; None (nothing written) if a bucket would pass MAX_BUCKET."""
         row = self.conn.execute(_UPSERT[self._dialect], {
             "item_id": item_id, "location_id": location_id, "now": now,
             "occurred_at": occurred_at, "chain_content": chain_content,
-            "first_head": chain_link(GENESIS, 1, chain_content),
-            **delta_params(deltas)}).mappings().one()
+            "first_head": chain_link(GENESIS, 1, chain_content), "max_bucket": MAX_BUCKET,
+            **delta_params(deltas)}).mappings().first()
+        if row is None:
+            return None
         return _buckets(row), bool(row["seen"]), (int(row["seq"]), row["chain_head"])
 
     def guarded_add(self, bucket: str, item_id: int, location_id: int, quantity: int,
@@ -187,12 +202,14 @@ class LedgerRepository:
         }).mappings().first()
         return (_buckets(row), (int(row["seq"]), row["chain_head"])) if row else None
 
-    def seal(self, movement_id: int, link: Link, *, seen: bool,
+    def seal(self, movement_id: int, link: Link, *, seen: bool, incoming: int,
              event: dict[str, Any]) -> bool:
-        """Give a movement inserted ahead of its position's update its link (and, when a count
-        already saw it, no on_hand effect). On PostgreSQL the same statement adds its outbox
-        `event` (one round trip less on the single-movement path): then True."""
-        params = {"id": movement_id, "seq": link[0], "chain_hash": link[1], "seen": seen}
+        """Give a movement inserted ahead of its position's update its link, its effect on
+        incoming (what it closed of the expected units) and, when a count already saw it, no
+        on_hand effect. On PostgreSQL the same statement adds its outbox `event` (one round
+        trip less on the single-movement path): then True."""
+        params = {"id": movement_id, "seq": link[0], "chain_hash": link[1], "seen": seen,
+                  "d_incoming": incoming}
         if self._dialect == "postgresql":
             self.conn.execute(_SEAL_AND_ANNOUNCE, {**params, **event})
             return True
@@ -241,26 +258,40 @@ class LedgerRepository:
 
     # -- expected units (future ATP) -------------------------------------------------------
     def add_inbound(self, item_id: int, location_id: int, quantity: int,
-                    expected_at: datetime, reference: str | None, movement_id: int) -> None:
+                    expected_at: datetime, reference: str | None, movement_id: int,
+                    kind: str = "notice") -> None:
         self.conn.execute(insert(inbound).values(
             item_id=item_id, location_id=location_id, quantity_open=quantity,
-            expected_at=expected_at, reference=reference, movement_id=movement_id))
+            expected_at=expected_at, reference=reference, movement_id=movement_id, kind=kind))
 
-    def receive_inbound(self, item_id: int, location_id: int, quantity: int) -> None:
-        """Close expected units oldest first (units received without notice close nothing)."""
-        open_rows = self.conn.execute(
-            select(inbound.c.id, inbound.c.quantity_open)
-            .where(inbound.c.item_id == item_id, inbound.c.location_id == location_id,
-                   inbound.c.quantity_open > 0)
-            .order_by(inbound.c.expected_at, inbound.c.id)
-        ).all()
-        for row_id, open_qty in open_rows:
-            if quantity <= 0:
+    def receive_inbound(self, item_id: int, location_id: int, quantity: int,
+                        reference: str | None) -> int:
+        """Close up to `quantity` expected units, those of `reference` first, then loose notices
+        oldest first (units bound to another record stay open); the units closed. The caller
+        holds the position's lock: every writer takes the position's, then the rows'."""
+        bound = inbound.c.reference == reference if reference is not None else None
+        mine = bound if bound is not None else inbound.c.kind == "notice"
+        stmt = (select(inbound.c.id, inbound.c.quantity_open)
+                .where(inbound.c.item_id == item_id, inbound.c.location_id == location_id,
+                       inbound.c.quantity_open > 0,
+                       or_(mine, inbound.c.kind == "notice"))
+                .order_by(case((mine, 0), else_=1), inbound.c.expected_at, inbound.c.id))
+        if self._for_update:
+            stmt = stmt.with_for_update()
+        closed = 0
+        for row_id, open_qty in self.conn.execute(stmt).all():
+            take = min(int(open_qty), quantity - closed)
+            if take <= 0:
                 break
-            take = min(open_qty, quantity)
-            quantity -= take
+            closed += take
             self.conn.execute(update(inbound).where(inbound.c.id == row_id)
                               .values(quantity_open=inbound.c.quantity_open - take))
+        return closed
+
+    def take_incoming(self, key: tuple[int, int], units: int) -> None:
+        self.conn.execute(update(positions).where(
+            positions.c.item_id == key[0], positions.c.location_id == key[1])
+            .values(incoming=positions.c.incoming - units))
 
     def positions_of(self, item_id: int, now: datetime) -> list[dict[str, Any]]:
         """Every position of an item with its location code and the units of lapsed holds."""
@@ -268,7 +299,8 @@ class LedgerRepository:
             _POSITIONS_OF, {"item_id": item_id, "now": now}).mappings()]
 
     def expected_by_location(self, item_id: int, until: datetime) -> dict[int, int]:
-        rows = self.conn.execute(_EXPECTED, {"item_id": item_id, "until": until}).all()
+        rows = self.conn.execute(_EXPECTED, {"item_id": item_id, "until": until,
+                                             "offered": OFFERED_INBOUND}).all()
         return {int(loc): int(q) for loc, q in rows}
 
     # -- reads -----------------------------------------------------------------------------
@@ -298,7 +330,7 @@ class LedgerRepository:
                                 movements.c.location_id == location_id)).mappings()]
 
 
-_SEAL_SQL = """UPDATE movements SET seq = :seq, chain_hash = :chain_hash,
+_SEAL_SQL = """UPDATE movements SET seq = :seq, chain_hash = :chain_hash, d_incoming = :d_incoming,
       d_on_hand = CASE WHEN :seen THEN 0 ELSE d_on_hand END WHERE id = :id"""
 _SEAL = text(_SEAL_SQL)
 _SEAL_AND_ANNOUNCE = text(
@@ -338,9 +370,10 @@ _EXPECTED = text(
     """
     SELECT location_id, SUM(quantity_open) FROM inbound
     WHERE item_id = :item_id AND quantity_open > 0 AND expected_at <= :until
+      AND kind IN :offered
     GROUP BY location_id
     """
-).bindparams(bindparam("until", type_=UTCDateTime))
+).bindparams(bindparam("until", type_=UTCDateTime), bindparam("offered", expanding=True))
 
 
 # A list of pairs bound as one parameter (a JSON array on SQLite, two arrays on PostgreSQL):

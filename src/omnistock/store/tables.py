@@ -159,6 +159,7 @@ inbound = Table(
     Column("expected_at", UTCDateTime, nullable=False),
     Column("reference", String(200)),
     Column("movement_id", ForeignKey("movements.id"), nullable=False),
+    Column("kind", String(16), nullable=False, server_default="notice"),  # INBOUND_KINDS
     Index("ix_inbound_position", "item_id", "location_id", "expected_at"),
 )
 

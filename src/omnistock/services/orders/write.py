@@ -55,7 +55,8 @@ def apply_ops(uow: UnitOfWork, order_id: str, ops: list[LedgerOp], now: datetime
         op.external_id(order_id),
         payload_hash({"order": order_id, "fulfillment": op.number, "type": op.type.value,
                       "sku": op.sku, "quantity": op.quantity}),
-        reason=op.reason, reference=order_id, actor=actor, expected_at=op.expected_at)
+        reason=op.reason, reference=order_id, actor=actor, expected_at=op.expected_at,
+        inbound_kind="order")
         for op in ops]
     try:
         record(uow, moves, now, dedupe=False, with_ids=False)
