@@ -76,3 +76,7 @@ def test_sqlalchemy_only_in_store() -> None:
     outside = {m: names for m, names in modules().items()
                if not within(m, f"{PACKAGE}.store")}
     assert offenders(outside, ("sqlalchemy",)) == {}
+
+
+def test_planning_is_pure_like_the_domain() -> None:
+    assert offenders(modules(under="planning"), (*OUTER, "sqlalchemy")) == {}

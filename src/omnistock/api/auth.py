@@ -12,6 +12,7 @@
 | fulfillment:write   | yes   | yes         | its location     |        |
 | returns:write       | yes   | yes         | its location     |        |
 | webhooks:manage     | yes   |             |                  |        |
+| planning:write      | yes   |             |                  |        |
 
 Integrations (ERP, PIM, e-commerce) create items; the network (locations, channels: which
 stock each channel may sell) and webhooks (where our events go) are admin matters only. Keys
@@ -47,10 +48,10 @@ V = TypeVar("V")
 
 _ALL = frozenset({"read", "items:write", "network:write", "movements:write", "counts:write",
                   "reservations:write", "orders:write", "fulfillment:write", "returns:write",
-                  "webhooks:manage"})
+                  "webhooks:manage", "planning:write"})
 RIGHTS: dict[Role, frozenset[str]] = {
     Role.ADMIN: _ALL,
-    Role.INTEGRATION: _ALL - {"network:write", "webhooks:manage"},
+    Role.INTEGRATION: _ALL - {"network:write", "webhooks:manage", "planning:write"},
     Role.STORE: frozenset({"read", "counts:write", "fulfillment:write", "returns:write"}),
     Role.VIEWER: frozenset({"read"}),
 }

@@ -8,6 +8,7 @@ from .admin import init, keys_app, verify
 from .demo import demo
 from .feeds import import_command, mappings_app, quarantine_app
 from .orders import route
+from .plan import plan_app
 from .serve import serve
 
 app = typer.Typer(help="omnistock: one truth for every unit of stock.", no_args_is_help=True)
@@ -20,3 +21,4 @@ app.command("import")(import_command)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")
 app.command("route")(route)
+app.add_typer(plan_app, name="plan")

@@ -16,6 +16,7 @@ from .leases import LeaseRepository
 from .ledger import LedgerRepository
 from .orders import OrderRepository
 from .outbox import OutboxRepository
+from .planning import PlanningRepository
 from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.conn)
         self.webhooks = WebhookRepository(self.conn)
         self.leases = LeaseRepository(self.conn)
+        self.planning = PlanningRepository(self.conn)
         return self
 
     def commit(self) -> None:
