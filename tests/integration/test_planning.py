@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from omnistock.api.app import create_app
-from omnistock.domain.errors import NotFound
+from omnistock.domain.errors import InvalidInput, InvalidState, NotFound
 from omnistock.services import keys, planning
 from omnistock.services.movements import apply_batch
 from omnistock.services.orders import act
@@ -146,3 +146,50 @@ def test_planning_through_the_api(shop):
         bad = c.post("/v1/planning/forecasts", json={"horizon": 0},
                      headers={"Authorization": f"Bearer {admin}"})
         assert bad.status_code == 422
+
+
+def test_proposals_from_forecasts_superseded_accepted_and_rejected(shop):
+    planning.run_forecasts(shop, days=DAYS, horizon=14)
+    planning.apply_safety_stock(shop, lead_time_days=2)
+    apply_batch(shop, [movement("receipt", 400, sku="A", location="DC", minutes=24 * 60 + 50),
+                       movement("sale", buckets(shop, "A", "S1")["on_hand"] - 5, sku="A",
+                                location="S1", minutes=24 * 60 + 51)])
+    first = planning.propose(shop, {"lead_time_days": 2, "pack_size": 6})
+    open_ = planning.list_proposals(shop, status="proposed")
+    a_s1 = next(p for p in open_ if (p["sku"], p["to_location"]) == ("A", "S1"))
+    assert a_s1["kind"] == "transfer" and a_s1["from_location"] == "DC"
+    assert a_s1["quantity"] % 6 == 0 and a_s1["why"]["inventory_position"] == 5
+    assert a_s1["why"]["reorder_point"] > 5
+    second = planning.propose(shop, {"lead_time_days": 2, "pack_size": 6, "auto_accept": [
+        {"name": "small-transfers", "kinds": ["transfer"], "max_quantity": 1000}]})
+    assert second["superseded"] == first["proposals"] and second["auto_accepted"] >= 1
+    [auto] = [p for p in planning.list_proposals(shop, kind="transfer")
+              if p["run_id"] == second["run_id"] and p["to_location"] == "S1"]
+    assert auto["status"] == "accepted" and auto["decided_by"] == "rule:small-transfers"
+    with pytest.raises(InvalidState):
+        planning.decide_proposal(shop, auto["id"], False, actor="test")
+    assert all(p["status"] == "superseded" for p in planning.list_proposals(shop)
+               if p["run_id"] == first["run_id"])
+    with pytest.raises(InvalidInput):
+        planning.propose(shop, {"pack_size": 0})
+    assert verify(shop) == []
+
+
+def test_proposals_through_the_api(shop):
+    admin, _ = keys.create_key(shop, role="admin", name="planner")
+    planning.run_forecasts(shop, days=DAYS, horizon=14)
+    apply_batch(shop, [movement("receipt", 400, sku="A", location="DC", minutes=24 * 60 + 50),
+                       movement("sale", buckets(shop, "A", "S1")["on_hand"], sku="A",
+                                location="S1", minutes=24 * 60 + 51)])
+    with TestClient(create_app(shop, background=[])) as c:
+        c.headers["Authorization"] = f"Bearer {admin}"
+        run = c.post("/v1/planning/proposals", json={"lead_time_days": 2.0})
+        assert run.status_code == 200, run.text
+        listed = c.get("/v1/proposals", params={"status": "proposed"}).json()["proposals"]
+        assert listed and all(p["status"] == "proposed" for p in listed)
+        pid = listed[0]["id"]
+        assert c.post(f"/v1/proposals/{pid}/reject").json()["status"] == "rejected"
+        again = c.post(f"/v1/proposals/{pid}/accept")
+        assert again.status_code == 409, again.text
+        assert c.post("/v1/proposals/nope/accept").status_code == 404
+        assert c.post("/v1/planning/proposals", json={"pack_size": 0}).status_code == 422

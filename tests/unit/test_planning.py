@@ -11,6 +11,16 @@ from hypothesis import strategies as st
 
 from omnistock.planning.demand import DemandRow, DemandSeries, build_series, uncensored
 from omnistock.planning.forecast import forecast, segment_accuracy, segment_of, wape
+from omnistock.planning.replenishment import (
+    AutoRule,
+    Policy,
+    PositionPlan,
+    Proposal,
+    order_up_to,
+    plan_item,
+    rebalance,
+    replenish,
+)
 from omnistock.planning.safety import safety_stock
 
 START = date(2026, 6, 1)  # a Monday
@@ -124,3 +134,87 @@ def test_safety_stock_of_a_known_case() -> None:
     assert s.units == 10 and "0.95" in s.reason
     with pytest.raises(ValueError):
         safety_stock(3.0, 4, 1.0)
+
+
+# -- replenishment --------------------------------------------------------------------------
+
+def plan(location: str, kind: str = "store", available: int = 0, incoming: int = 0,
+         safety: int = 0, demand: float = 0.0, cost: float | None = None) -> PositionPlan:
+    return PositionPlan("A", location, kind, available, incoming, safety, demand, cost)
+
+
+POLICY = Policy(review_days=7, lead_time_days=2, supplier_lead_time_days=10)
+
+
+@pytest.mark.parametrize(("positions", "expected"), [
+    # no DC: the supplier's lead time; above its reorder point (10 x 5 + 3 = 53): nothing
+    ([plan("S1", available=54, safety=3, demand=5)], []),
+    # below it: a purchase order up to 5 x (10 + 7) + 3 = 88
+    ([plan("S1", available=13, safety=3, demand=5)],
+     [("purchase_order", None, "S1", 88 - 13)]),
+    # incoming counts: 10 on hand + 10 on the way is above 2 x 5 + 3
+    ([plan("S1", available=10, incoming=10, safety=3, demand=5), plan("DC", "dc", 500)], []),
+    # a DC with spare units: a transfer up to 5 x (2 + 7) + 3 = 48
+    ([plan("S1", available=4, safety=3, demand=5), plan("DC", "dc", 500)],
+     [("transfer", "DC", "S1", 44)]),
+    # the DC keeps its own reorder point (no demand there: 0) and gives what it has
+    ([plan("S1", available=4, safety=3, demand=5), plan("DC", "dc", 30)],
+     [("transfer", "DC", "S1", 30), ("purchase_order", None, "S1", 14)]),
+    # no demand and no safety stock: nothing, even when empty
+    ([plan("S1"), plan("DC", "dc", 0)], []),
+])
+def test_replenishment_rules(positions, expected) -> None:
+    got = [(p.kind, p.from_location, p.to_location, p.quantity)
+           for p in replenish(positions, POLICY)]
+    assert got == expected
+
+
+def test_pack_size_and_minimum_order_round_up() -> None:
+    policy = Policy(review_days=7, lead_time_days=2, pack_size=12, min_order=24)
+    [p] = replenish([plan("S1", available=0, demand=1), plan("DC", "dc", 1000)], policy)
+    assert p.quantity == 24  # 9 wanted, 24 at least, a multiple of 12
+    [p] = replenish([plan("S1", available=0, demand=5), plan("DC", "dc", 1000)], policy)
+    assert p.quantity == 48  # 45 wanted -> 4 packs
+
+
+def test_rebalancing_moves_excess_when_the_margin_beats_the_cost() -> None:
+    short = plan("S1", available=0, demand=5, cost=10.0)
+    rich = plan("S2", available=200, demand=1, cost=10.0)
+    [move] = rebalance([short, rich], POLICY)
+    assert (move.kind, move.from_location, move.to_location) == ("rebalance", "S2", "S1")
+    assert move.quantity == 45 and move.why["expected_margin"] > move.why["transfer_cost"]
+    cheap = Policy(review_days=7, lead_time_days=2, unit_margin=0.1, transfer_fixed_cost=50)
+    assert rebalance([plan("S1", demand=5), plan("S2", available=200, demand=1)], cheap) == []
+
+
+def test_a_shortage_is_covered_once() -> None:
+    positions = [plan("S1", available=0, demand=5, cost=10.0),
+                 plan("S2", available=200, demand=1, cost=10.0), plan("DC", "dc", 1000)]
+    found = plan_item(positions, POLICY)
+    into_s1 = sum(p.quantity for p in found if p.to_location == "S1")
+    assert [p.kind for p in found if p.to_location == "S1"] == ["rebalance"]
+    assert into_s1 == 45
+
+
+@given(avail=st.lists(st.integers(0, 200), min_size=1, max_size=6),
+       demand=st.lists(st.floats(0, 20), min_size=6, max_size=6), dc=st.integers(0, 300))
+def test_transfers_never_take_more_than_the_dc_has(avail, demand, dc) -> None:
+    positions = [plan(f"S{i}", available=a, demand=demand[i]) for i, a in enumerate(avail)]
+    found = replenish([*positions, plan("DC", "dc", dc)], POLICY)
+    assert sum(p.quantity for p in found if p.kind == "transfer") <= dc
+    for p in positions:
+        got = sum(x.quantity for x in found if x.to_location == p.location)
+        if got:  # what it receives brings it to its order-up-to level, not beyond a pack
+            assert p.inventory_position + got >= order_up_to(p, POLICY.lead_time_days, POLICY)
+
+
+def test_auto_accept_rules_keep_to_their_limits() -> None:
+    rule = AutoRule.from_dict({"name": "small", "kinds": ["transfer"], "max_quantity": 10,
+                               "max_value": 100})
+    small = Proposal("transfer", "A", "S1", 8, "DC")
+    assert rule.allows(small, 80.0)
+    assert not rule.allows(small, 120.0) and not rule.allows(small, None)
+    assert not rule.allows(Proposal("transfer", "A", "S1", 11, "DC"), 10.0)
+    assert not rule.allows(Proposal("purchase_order", "A", "S1", 1, None), 1.0)
+    with pytest.raises(ValueError):
+        AutoRule.from_dict({"kinds": ["transfer"]})

@@ -14,11 +14,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from ..domain.errors import InvalidInput, NotFound
+from ..domain.buckets import available
+from ..domain.errors import InvalidInput, InvalidState, NotFound
 from ..domain.ledger import Movement
 from ..domain.movements import MovementType
 from ..planning.demand import DemandRow, DemandSeries, build_series
 from ..planning.forecast import forecast, segment_accuracy
+from ..planning.replenishment import AutoRule, Policy, PositionPlan, plan_item
 from ..planning.safety import DEFAULT_SERVICE_LEVELS, safety_stock
 from ..store.database import Database
 from .context import iso, payload_hash
@@ -142,3 +144,99 @@ def apply_safety_stock(db: Database, *, lead_time_days: float = 3.0,
     changed = [c for c in changes if c["from"] != c["to"]]
     return {"positions": len(changes), "changed": len(changed), "dry_run": dry_run,
             "changes": changed}
+
+
+MAX_PROPOSALS = 500
+
+
+def _value(quantity: int, cost: Any) -> float | None:
+    return None if cost is None else round(float(cost) * quantity, 2)
+
+
+def propose(db: Database, policy: Mapping[str, Any] | None = None,
+            actor: str | None = None) -> dict[str, Any]:
+    """Replenishment and rebalancing proposals for every item from its positions and their
+    forecasts (planning/replenishment.py); the open proposals of an earlier run are
+    superseded. Rules in `policy["auto_accept"]` accept what they allow at once."""
+    policy = dict(policy or {})
+    try:
+        rules = [AutoRule.from_dict(r) for r in policy.pop("auto_accept", [])]
+        settings = Policy.from_dict(policy)
+    except (TypeError, ValueError) as e:
+        raise InvalidInput(f"policy: {e}", field="policy") from None
+    now, run_id = db.clock(), str(uuid.uuid4())
+    with db.uow() as uow:
+        demand = {(f["item_id"], f["location_id"]): _daily(f["body"])
+                  for f in uow.planning.all_forecasts()}
+        by_item: dict[str, list[PositionPlan]] = {}
+        ids: dict[tuple[str, str], tuple[int, int]] = {}
+        for p in uow.planning.network_positions():
+            key = (p["item_id"], p["location_id"])
+            ids[(p["sku"], p["location"])] = key
+            by_item.setdefault(p["sku"], []).append(PositionPlan(
+                # Safety stock is a target of the plan, not a use of stock: left in.
+                p["sku"], p["location"], p["kind"], available(p) + p["safety_stock"],
+                p["incoming"],
+                p["safety_stock"], demand.get(key, 0.0),
+                None if p["unit_cost"] is None else float(p["unit_cost"])))
+        found = [x for plans in by_item.values() for x in plan_item(plans, settings)]
+        superseded = uow.planning.supersede_open(now)
+        rows: list[dict[str, Any]] = []
+        for x in found:
+            item_id, to_id = ids[(x.sku, x.to_location)]
+            cost = next(p.unit_cost for p in by_item[x.sku] if p.location == x.to_location)
+            row = {"id": str(uuid.uuid4()), "run_id": run_id, "kind": x.kind,
+                   "item_id": item_id, "to_location_id": to_id,
+                   "from_location_id": ids[(x.sku, x.from_location)][1]
+                   if x.from_location else None,
+                   "quantity": x.quantity, "value": _value(x.quantity, cost),
+                   "status": "proposed", "why": x.why, "created_at": now}
+            rule = next((r for r in rules if r.allows(x, _value(x.quantity, cost))), None)
+            if rule is not None:
+                row.update(status="accepted", decided_at=now, decided_by=f"rule:{rule.name}")
+            rows.append(row)
+        uow.planning.add_proposals(rows)
+        uow.commit()
+    kinds: dict[str, int] = {}
+    for r in rows:
+        kinds[r["kind"]] = kinds.get(r["kind"], 0) + 1
+    return {"run_id": run_id, "at": iso(now), "proposals": len(rows), "by_kind": kinds,
+            "auto_accepted": sum(1 for r in rows if r["status"] == "accepted"),
+            "superseded": superseded}
+
+
+def _daily(body: Mapping[str, Any]) -> float:
+    days = body.get("days") or []
+    return sum(d["mean"] for d in days) / len(days) if days else 0.0
+
+
+def proposal_view(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "run_id": row["run_id"], "kind": row["kind"], "sku": row["sku"],
+            "from_location": row["from_location"], "to_location": row["to_location"],
+            "quantity": row["quantity"], "value": row["value"], "status": row["status"],
+            "why": row["why"], "created_at": iso(row["created_at"]),
+            "decided_at": iso(row["decided_at"]) if row["decided_at"] else None,
+            "decided_by": row["decided_by"], "result": row["result"]}
+
+
+def list_proposals(db: Database, status: str | None = None, kind: str | None = None,
+                   limit: int = 100) -> list[dict[str, Any]]:
+    with db.uow(readonly=True) as uow:
+        return [proposal_view(r) for r in uow.planning.proposals(status, kind,
+                                                                 min(limit, MAX_PROPOSALS))]
+
+
+def decide_proposal(db: Database, proposal_id: str, accept: bool,
+                    actor: str | None = None) -> dict[str, Any]:
+    """Accept or reject a proposal that is still open; 409 (InvalidState) otherwise."""
+    now = db.clock()
+    with db.uow() as uow:
+        row = uow.planning.proposal(proposal_id, lock=True)
+        if row is None:
+            raise NotFound(f"proposal {proposal_id!r} not found", field="id")
+        if row["status"] != "proposed":
+            raise InvalidState(f"proposal {proposal_id} is {row['status']}, not proposed")
+        status = "accepted" if accept else "rejected"
+        uow.planning.decide(proposal_id, status=status, decided_at=now, decided_by=actor)
+        uow.commit()
+        return proposal_view({**row, "status": status, "decided_at": now, "decided_by": actor})

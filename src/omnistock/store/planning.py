@@ -1,16 +1,17 @@
-"""Queries of planning: demand history by day and kind, and the stored forecasts."""
+"""Queries of planning: demand history by day and kind, the stored forecasts, the positions
+replenishment looks at, and the proposals."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, delete, func, insert, select
+from sqlalchemy import Connection, and_, case, delete, func, insert, select, update
 
 from ..domain.movements import MovementType
-from .planning_tables import forecasts
+from .planning_tables import forecasts, proposals
 from .reports import ReportRepository
-from .tables import items, locations, movements
+from .tables import items, locations, movements, positions
 
 # How an order's movements say which way the units left: fulfillment steps name them
 # (services/orders/fulfillment.py: "...:pickup" at the store counter, "...:ship" otherwise).
@@ -71,3 +72,49 @@ class PlanningRepository:
                  .join(items, items.c.id == forecasts.c.item_id)
                  .join(locations, locations.c.id == forecasts.c.location_id))
         return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def network_positions(self) -> list[dict[str, Any]]:
+        """Every position with its sku, cost, location code and kind, and its buckets."""
+        query = (select(positions, items.c.sku, items.c.unit_cost,
+                        locations.c.code.label("location"), locations.c.kind)
+                 .join(items, items.c.id == positions.c.item_id)
+                 .join(locations, locations.c.id == positions.c.location_id)
+                 .order_by(items.c.sku, locations.c.code))
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def supersede_open(self, now: datetime) -> int:
+        return self.conn.execute(update(proposals).where(proposals.c.status == "proposed")
+                                 .values(status="superseded", decided_at=now)).rowcount
+
+    def add_proposals(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(proposals), rows)
+
+    def _proposal_query(self) -> Any:
+        frm, to = locations.alias("frm"), locations.alias("dest")
+        return (select(proposals, items.c.sku, frm.c.code.label("from_location"),
+                       to.c.code.label("to_location"))
+                .join(items, items.c.id == proposals.c.item_id)
+                .join(to, to.c.id == proposals.c.to_location_id)
+                .outerjoin(frm, frm.c.id == proposals.c.from_location_id))
+
+    def proposals(self, status: str | None, kind: str | None, limit: int
+                  ) -> list[dict[str, Any]]:
+        query = self._proposal_query()
+        if status:
+            query = query.where(proposals.c.status == status)
+        if kind:
+            query = query.where(proposals.c.kind == kind)
+        query = query.order_by(proposals.c.created_at.desc(), proposals.c.id).limit(limit)
+        return [dict(r._mapping) for r in self.conn.execute(query)]
+
+    def proposal(self, proposal_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+        query = self._proposal_query().where(proposals.c.id == proposal_id)
+        if lock and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(of=proposals)
+        row = self.conn.execute(query).first()
+        return dict(row._mapping) if row else None
+
+    def decide(self, proposal_id: str, **values: Any) -> None:
+        self.conn.execute(update(proposals).where(proposals.c.id == proposal_id)
+                          .values(**values))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, StrictFloat, StrictInt
 
-from . import Strict, example, integral
+from ...domain.movements import MAX_QUANTITY
+from . import Code, Strict, example, integral
 
 
 class ForecastDay(BaseModel):
@@ -108,3 +109,69 @@ class SafetyStockResult(BaseModel):
     changed: int
     dry_run: bool
     changes: list[SafetyStockChange]
+
+
+Kind = Literal["purchase_order", "transfer", "rebalance"]
+
+
+class AutoAcceptRule(Strict):
+    name: str = Field(min_length=1, max_length=48)
+    kinds: list[Kind] = Field(default_factory=lambda: list[Kind](["transfer", "rebalance"]),
+                              min_length=1, max_length=3)
+    max_quantity: Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY),
+                            BeforeValidator(integral)] | None = None
+    max_value: Annotated[StrictFloat, Field(ge=0, le=1e12, allow_inf_nan=False)] | None = None
+    locations: list[Code] | None = Field(None, max_length=10_000)
+
+
+Days_ = Annotated[StrictFloat, Field(gt=0, le=365, allow_inf_nan=False)]
+Money = Annotated[StrictFloat, Field(ge=0, le=1e9, allow_inf_nan=False)]
+Units = Annotated[StrictInt, Field(ge=1, le=MAX_QUANTITY), BeforeValidator(integral)]
+
+
+class ProposeIn(Strict):
+    model_config = example(review_days=7.0, lead_time_days=2.0, pack_size=6,
+                           auto_accept=[{"name": "small-moves", "kinds": ["transfer"],
+                                         "max_quantity": 24}])
+
+    review_days: Days_ = 7.0
+    lead_time_days: LeadTime = 3.0
+    supplier_lead_time_days: LeadTime = 10.0
+    pack_size: Units = 1
+    min_order: Units = 1
+    unit_margin: Money = 1.0
+    margin_rate: Annotated[StrictFloat, Field(ge=0, le=100, allow_inf_nan=False)] = 0.5
+    transfer_unit_cost: Money = 0.2
+    transfer_fixed_cost: Money = 5.0
+    horizon_days: Days_ = 14.0
+    auto_accept: list[AutoAcceptRule] = Field(default_factory=list, max_length=50)
+
+
+class ProposalRun(BaseModel):
+    run_id: str
+    at: str = Field(json_schema_extra={"format": "date-time"})
+    proposals: int
+    by_kind: dict[str, int]
+    auto_accepted: int
+    superseded: int
+
+
+class Proposal(BaseModel):
+    id: str
+    run_id: str
+    kind: Kind
+    sku: str
+    from_location: str | None
+    to_location: str
+    quantity: int
+    value: float | None
+    status: Literal["proposed", "accepted", "rejected", "superseded"]
+    why: dict[str, Any]
+    created_at: str = Field(json_schema_extra={"format": "date-time"})
+    decided_at: str | None = Field(json_schema_extra={"format": "date-time"})
+    decided_by: str | None
+    result: dict[str, Any] | None
+
+
+class ProposalList(BaseModel):
+    proposals: list[Proposal]
