@@ -9,6 +9,7 @@ from .demo import demo
 from .feeds import import_command, mappings_app, quarantine_app
 from .orders import route
 from .serve import serve
+from .transfers import transfers_app
 
 app = typer.Typer(help="omnistock: one truth for every unit of stock.", no_args_is_help=True)
 app.command()(init)
@@ -20,3 +21,4 @@ app.command("import")(import_command)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")
 app.command("route")(route)
+app.add_typer(transfers_app, name="transfers")
