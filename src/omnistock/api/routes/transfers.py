@@ -37,7 +37,8 @@ TransferId = Annotated[UUID, "the transfer's id"]
 
 WRITE = responses(400, 401, 403, 404, 409, 422)
 _LINKS = {op: {"operationId": op, "parameters": {"id": "$response.body#/id"}}
-          for op in ("get_transfer", "ship_transfer", "cancel_transfer")}
+          for op in ("get_transfer", "ship_transfer", "receive_transfer", "close_transfer",
+                     "cancel_transfer")}
 
 
 @router.post("/transfers", status_code=201, response_model=Transfer,
