@@ -360,3 +360,23 @@ def run(db: Database, transfer_id: str, step: tuple) -> None:
                                     expected_at=DUE))
     else:
         apply_movement(db, movement("transfer_in", step[1], sku="A", location="S1"))
+
+
+def test_concurrent_shipments_never_take_more_than_the_source_has(net):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pending = [new(net, lines=[("A", 6)])["id"] for _ in range(4)]
+
+    def attempt(transfer_id: str) -> bool:
+        try:
+            transfers.ship(net, transfer_id)
+        except InsufficientStock:
+            return False
+        return True
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(attempt, pending))
+    assert outcomes.count(True) == 1
+    assert buckets(net, "A", "DC")["on_hand"] == 4
+    assert buckets(net, "A", "S1")["incoming"] == 6
+    assert verify(net) == []

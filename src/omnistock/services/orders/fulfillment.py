@@ -9,6 +9,8 @@
 | pickup | `ship` at the pickup store                                                      |
 | short  | `deallocate` + `adjustment` (reason short_pick) of the missing units            |
 
+A transfer's leg is also a transfer record (services/transfers/legs.py), kept in step here.
+
 A short is committed first (the missing units are a physical fact), with the units to find
 recorded on the order as `unsourced`; then they are sourced again by the engine, without the
 node that was short, in a transaction of their own (retried like placing an order). If that
