@@ -32,6 +32,7 @@ from .routes import events as event_routes
 from .routes import kpis as kpi_routes
 from .routes.metrics import ScrapeCache
 from .routes.metrics import router as metrics_router
+from .routes.transfers import router as transfers_router
 
 
 def _version() -> str:
@@ -86,7 +87,8 @@ def create_app(db: Database, *, background: Sequence[BackgroundTask] | None = No
     problems.install(app)
     app.add_middleware(RequestTimer)
     for router in (health.router, metrics_router, me.router, catalog.router, movements.router,
-                   stock.router, orders.router, feeds.router, planning.router):
+                   stock.router, orders.router, feeds.router, planning.router,
+                   transfers_router):
         app.include_router(router, generate_unique_id_function=operation_id)
     include_events(app)
     app.include_router(kpi_routes.make_router(require("read")),

@@ -11,6 +11,8 @@
 | orders:write        | yes   | yes         |                  |        |
 | fulfillment:write   | yes   | yes         | its location     |        |
 | returns:write       | yes   | yes         | its location     |        |
+| transfers:write     | yes   | yes         |                  |        |
+| transfers:move      | yes   | yes         | its location     |        |
 | webhooks:manage     | yes   |             |                  |        |
 | planning:write      | yes   |             |                  |        |
 
@@ -20,7 +22,8 @@ are managed with the CLI.
 
 A return is a movement (POST /v1/movements, `type: return`): it takes `returns:write`, every
 other movement `movements:write`, so a store key records returns at its location and no other
-movement.
+movement. Requesting, closing and cancelling a transfer takes `transfers:write`; shipping and
+receiving one `transfers:move`, so a store key ships from and receives at its own location.
 
 Lookups are cached in memory for `ttl` seconds (30 by default), so authentication is not a
 database read per request; a revocation therefore takes effect within `ttl`.
@@ -48,11 +51,12 @@ V = TypeVar("V")
 
 _ALL = frozenset({"read", "items:write", "network:write", "movements:write", "counts:write",
                   "reservations:write", "orders:write", "fulfillment:write", "returns:write",
-                  "webhooks:manage", "planning:write"})
+                  "webhooks:manage", "planning:write", "transfers:write", "transfers:move"})
 RIGHTS: dict[Role, frozenset[str]] = {
     Role.ADMIN: _ALL,
     Role.INTEGRATION: _ALL - {"network:write", "webhooks:manage", "planning:write"},
-    Role.STORE: frozenset({"read", "counts:write", "fulfillment:write", "returns:write"}),
+    Role.STORE: frozenset({"read", "counts:write", "fulfillment:write", "returns:write",
+                           "transfers:move"}),
     Role.VIEWER: frozenset({"read"}),
 }
 

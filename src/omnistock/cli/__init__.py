@@ -10,6 +10,7 @@ from .feeds import import_command, mappings_app, quarantine_app
 from .orders import route
 from .plan import plan_app
 from .serve import serve
+from .transfers import transfers_app
 
 app = typer.Typer(help="omnistock: one truth for every unit of stock.", no_args_is_help=True)
 app.command()(init)
@@ -22,3 +23,4 @@ app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")
 app.command("route")(route)
 app.add_typer(plan_app, name="plan")
+app.add_typer(transfers_app, name="transfers")

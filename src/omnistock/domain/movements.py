@@ -16,6 +16,7 @@ ss safety_stock, in incoming.
 | transfer_out        | -q |    |    |    |    |    |    |
 | expected            |    |    |    |    |    |    | +q |
 | transfer_in         | +q |    |    |    |    |    | -c |
+| transit_loss        |    |    |    |    |    |    | -c |
 | ship                | -q | -q |    |    |    |    |    |
 | reserve             |    |    | +q |    |    |    |    |
 | release             |    |    | -q |    |    |    |    |
@@ -29,6 +30,8 @@ ss safety_stock, in incoming.
 `c` is what the movement closes of the expected units at its position (those of its reference
 first, then loose notices), at most q: units that arrive without notice close nothing, so
 `incoming` never goes below zero (services/ledger.py decides it, under the position's lock).
+`transit_loss` (made by transfers: units shipped that will never arrive) closes only expected
+units of its own reference, at most q, and puts nothing on hand.
 `adjustment` and `safety_stock` take a signed, non-zero quantity; every other type a positive one.
 `reserve` and `allocate` are conditional: they never make `available` negative. Physical facts
 (sale, count, ...) are recorded even when they take `available` below zero.
@@ -68,6 +71,7 @@ class MovementType(StrEnum):
     TRANSFER_OUT = "transfer_out"
     EXPECTED = "expected"
     TRANSFER_IN = "transfer_in"
+    TRANSIT_LOSS = "transit_loss"
     SHIP = "ship"
     RESERVE = "reserve"
     RELEASE = "release"
@@ -91,6 +95,7 @@ _SIGNS: dict[MovementType, dict[str, int]] = {
     MovementType.TRANSFER_OUT: {"on_hand": -1},
     MovementType.EXPECTED: {"incoming": 1},
     MovementType.TRANSFER_IN: {"on_hand": 1, "incoming": -1},
+    MovementType.TRANSIT_LOSS: {"incoming": -1},
     MovementType.SHIP: {"on_hand": -1, "committed": -1},
     MovementType.RESERVE: {"reserved": 1},
     MovementType.RELEASE: {"reserved": -1},
@@ -104,7 +109,8 @@ _SIGNS: dict[MovementType, dict[str, int]] = {
 SIGNED_TYPES = frozenset({MovementType.ADJUSTMENT, MovementType.SAFETY_STOCK})
 # Conditional types: written only if available stays >= 0 (checked in the database).
 GUARDED_TYPES = frozenset({MovementType.RESERVE, MovementType.ALLOCATE})
-# Types whose units the service tracks itself (a reservation or an order); not for feeds.
+# Types whose units the service tracks itself (a reservation, an order or a transfer); not for
+# feeds.
 INTERNAL_TYPES = frozenset(
     {
         MovementType.RESERVE,
@@ -114,6 +120,7 @@ INTERNAL_TYPES = frozenset(
         MovementType.ALLOCATE,
         MovementType.DEALLOCATE,
         MovementType.COUNT,
+        MovementType.TRANSIT_LOSS,
     }
 )
 # Types that need a reason code.
@@ -216,7 +223,7 @@ class MovementRequest:
     def validate(self, window: TimeWindow | None = None) -> MovementRequest:
         if self.type in INTERNAL_TYPES:
             raise InvalidInput(
-                f"type {self.type} is made by reservations, orders and counts, "
+                f"type {self.type} is made by reservations, orders, transfers and counts, "
                 "not posted directly", field="type")
         validate_quantity(self.type, self.quantity)
         validate_timestamp(self.occurred_at, "occurred_at", window)

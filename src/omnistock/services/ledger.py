@@ -8,8 +8,9 @@
 * the guard: a conditional movement (reserve, allocate) is written only while available
   stays >= 0, after returning the position's lapsed holds if it would not fit, else `Refused`;
 * inbound tracking: `expected` opens units due at a location; `transfer_in` and `receipt`
-  close them (their reference's first, then loose notices) and take from `incoming` exactly
-  what they closed, so `incoming` never goes below zero whatever the order of arrival;
+  close them (their reference's first, then loose notices), `transit_loss` its reference's
+  only, and each takes from `incoming` exactly what it closed, so `incoming` never goes below
+  zero whatever the order of arrival;
 * the bucket bound: no bucket goes past MAX_BUCKET (`InvalidInput`, nothing written);
 * the movement rows, the positions, and one `availability.changed` event per position.
 
@@ -241,8 +242,7 @@ def _write_locked(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
         else:
             raw = _arrival(m, m.raw())
             if m.type in CLOSES_INBOUND:
-                raw["incoming"] = -uow.ledger.receive_inbound(m.item_id, m.location_id,
-                                                              m.quantity, m.reference)
+                raw["incoming"] = -_receive_inbound(uow, m)
             effective = effective_deltas(raw, m.occurred_at, pos.mark)
             rows[i] = movement_row(m, effective, now, raw_on_hand=raw.get("on_hand", 0))
             pos.add(effective, rows[i], i)
@@ -352,7 +352,10 @@ def _replays(uow: UnitOfWork, moves: Sequence[Movement]
 
 
 _INBOUND = frozenset({MovementType.EXPECTED})
-CLOSES_INBOUND = frozenset({MovementType.TRANSFER_IN, MovementType.RECEIPT})
+CLOSES_INBOUND = frozenset({MovementType.TRANSFER_IN, MovementType.RECEIPT,
+                            MovementType.TRANSIT_LOSS})
+# A loss in transit closes its own record's units only: a notice's units may still arrive.
+CLOSES_OWN_ONLY = frozenset({MovementType.TRANSIT_LOSS})
 
 
 def _arrival(m: Movement, raw: dict[str, int]) -> dict[str, int]:
@@ -365,11 +368,16 @@ def _arrival(m: Movement, raw: dict[str, int]) -> dict[str, int]:
 def _close_inbound(uow: UnitOfWork, m: Movement, buckets: dict[str, int]) -> int:
     """Close the expected units `m` receives, on its position locked by its own upsert, and
     take exactly those from incoming (`buckets` are updated); its incoming delta."""
-    closed = uow.ledger.receive_inbound(m.item_id, m.location_id, m.quantity, m.reference)
+    closed = _receive_inbound(uow, m)
     if closed:
         uow.ledger.take_incoming(m.key, closed)
         buckets["incoming"] -= closed
     return -closed
+
+
+def _receive_inbound(uow: UnitOfWork, m: Movement) -> int:
+    return uow.ledger.receive_inbound(m.item_id, m.location_id, m.quantity, m.reference,
+                                      own_only=m.type in CLOSES_OWN_ONLY)
 
 
 def _upsert(uow: UnitOfWork, m: Movement, raw: dict[str, int], now: datetime,

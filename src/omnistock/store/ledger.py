@@ -265,16 +265,19 @@ class LedgerRepository:
             expected_at=expected_at, reference=reference, movement_id=movement_id, kind=kind))
 
     def receive_inbound(self, item_id: int, location_id: int, quantity: int,
-                        reference: str | None) -> int:
-        """Close up to `quantity` expected units, those of `reference` first, then loose notices
-        oldest first (units bound to another record stay open); the units closed. The caller
-        holds the position's lock: every writer takes the position's, then the rows'."""
+                        reference: str | None, *, own_only: bool = False) -> int:
+        """Close up to `quantity` expected units, those of `reference` first, then (unless
+        `own_only`) loose notices oldest first (units bound to another record stay open); the
+        units closed. The caller holds the position's lock: every writer takes the position's,
+        then the rows'."""
         bound = inbound.c.reference == reference if reference is not None else None
         mine = bound if bound is not None else inbound.c.kind == "notice"
+        if own_only and bound is None:
+            return 0
         stmt = (select(inbound.c.id, inbound.c.quantity_open)
                 .where(inbound.c.item_id == item_id, inbound.c.location_id == location_id,
                        inbound.c.quantity_open > 0,
-                       or_(mine, inbound.c.kind == "notice"))
+                       mine if own_only else or_(mine, inbound.c.kind == "notice"))
                 .order_by(case((mine, 0), else_=1), inbound.c.expected_at, inbound.c.id))
         if self._for_update:
             stmt = stmt.with_for_update()

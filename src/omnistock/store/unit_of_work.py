@@ -20,6 +20,7 @@ from .planning import PlanningRepository
 from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
+from .transfers import TransferRepository
 from .webhooks import WebhookRepository
 
 
@@ -62,6 +63,7 @@ class UnitOfWork:
         self.webhooks = WebhookRepository(self.conn)
         self.leases = LeaseRepository(self.conn)
         self.planning = PlanningRepository(self.conn)
+        self.transfers = TransferRepository(self.conn)
         return self
 
     def commit(self) -> None:

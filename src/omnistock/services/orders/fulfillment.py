@@ -9,6 +9,8 @@
 | pickup | `ship` at the pickup store                                                      |
 | short  | `deallocate` + `adjustment` (reason short_pick) of the missing units            |
 
+A transfer's leg is also a transfer record (services/transfers/legs.py), kept in step here.
+
 A short is committed first (the missing units are a physical fact), with the units to find
 recorded on the order as `unsourced`; then they are sourced again by the engine, without the
 node that was short, in a transaction of their own (retried like placing an order). If that
@@ -31,6 +33,7 @@ from ...solver import quiet_highs
 from ...store.database import Database
 from ...store.errors import TransientConflict
 from ...store.unit_of_work import UnitOfWork
+from .. import transfers
 from .network import Network, channel_policy, read_network
 from .place import PLACE_ATTEMPTS
 from .view import acting_location, in_transit, is_transfer, leg
@@ -134,6 +137,8 @@ def _ship(uow: UnitOfWork, order: dict[str, Any], f: dict[str, Any], now: dateti
                 _op(f, ln, source, MovementType.TRANSFER_OUT, ln["quantity"], "transfer_out"),
                 _op(f, ln, pickup_at, MovementType.EXPECTED, ln["quantity"], "expected",
                     expected_at=expected_at)]
+    transfers.ship_leg(uow, order["id"], f["number"],
+                       {ln["sku"]: ln["quantity"] for ln in _lines(f)}, expected_at, now)
     event = {"to": f["destination"], "expected_at": expected_at.isoformat()}
     return ops, event, {"fulfillment": {"expected_at": expected_at}}
 
@@ -146,6 +151,7 @@ def _ready(uow: UnitOfWork, order: dict[str, Any], f: dict[str, Any], now: datet
         for ln in _lines(f):
             ops += [_op(f, ln, pickup_at, MovementType.TRANSFER_IN, ln["quantity"], "transfer_in"),
                     _op(f, ln, pickup_at, MovementType.ALLOCATE, ln["quantity"], "receive")]
+        transfers.receive_leg(uow, order["id"], f["number"], now)
     return ops, {}, {"fulfillment": {"ready_at": now}}
 
 
@@ -200,6 +206,7 @@ def _short(uow: UnitOfWork, order: dict[str, Any], f: dict[str, Any], now: datet
     changes: dict[str, Any] = {"unsourced": unsourced}
     if left == 0:
         changes["status"] = "cancelled"  # nothing found: nothing left to do here
+        transfers.cancel_leg(uow, order["id"], f["number"], now)
     return ops, {"location": f["location"], "missing": missing}, changes
 
 

@@ -28,6 +28,7 @@ from ...solver import quiet_highs
 from ...store.database import Database
 from ...store.errors import TransientConflict
 from ...store.unit_of_work import UnitOfWork
+from .. import transfers
 from ..context import payload_hash
 from ..refusals import record_refusal
 from .network import Network, channel_policy, read_network
@@ -38,6 +39,7 @@ from .view import (
     fulfillment_view,
     held_at,
     is_done,
+    is_transfer,
     leg,
     order_view,
 )
@@ -206,6 +208,8 @@ def _cancel(uow: UnitOfWork, order: dict[str, Any], now: datetime, actor: str | 
         ops += release_ops(f)
         uow.orders.update_fulfillment(order["id"], f["number"], status="cancelled",
                                       updated_at=now)
+        if is_transfer(f):
+            transfers.cancel_leg(uow, order["id"], f["number"], now, actor)
         cancelled.append(f["number"])
     view = finish(uow, order, {"event": event, "actor": actor, "fulfillments": cancelled},
                   now, cancelled=True, unsourced=[])

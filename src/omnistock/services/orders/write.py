@@ -18,6 +18,7 @@ from ...domain.movements import MovementType
 from ...domain.sourcing.plan import SourcingPlan
 from ...domain.sourcing.problem import Mode
 from ...store.unit_of_work import UnitOfWork
+from .. import transfers
 from ..context import iso, payload_hash
 from ..ledger import Refused, record
 from .network import Network, channel_policy
@@ -76,12 +77,17 @@ def add_fulfillments(uow: UnitOfWork, order_id: str, plan: SourcingPlan, network
         location_id = network.location_ids[shipment.location]
         lines = [(network.item_ids[ln.sku], ln.quantity) for ln in shipment.lines]
         transfer = kind == "transfer"
+        destination = network.location_ids[pickup] if transfer and pickup else None
+        expected_at = now + timedelta(days=shipment.transfer_days)
         uow.orders.add_fulfillment({
             "order_id": order_id, "number": number, "kind": kind, "location_id": location_id,
-            "destination_id": network.location_ids[pickup] if transfer and pickup else None,
+            "destination_id": destination,
             "status": "allocated", "created_at": now, "updated_at": now,
-            "expected_at": now + timedelta(days=shipment.transfer_days) if transfer else None,
+            "expected_at": expected_at if transfer else None,
         }, lines)
+        if destination is not None:
+            transfers.open_leg(uow, order_id, number, location_id, destination, lines,
+                               expected_at, now)
         numbers.append(number)
         ops += [LedgerOp(number, network.item_ids[ln.sku], location_id, ln.sku,
                          shipment.location, MovementType.ALLOCATE, ln.quantity, "allocate")

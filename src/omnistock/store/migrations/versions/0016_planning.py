@@ -1,7 +1,7 @@
 """planning: the latest forecast of each position, and replenishment proposals
 
 Revision ID: 0016
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03 09:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from omnistock.store.types import UTCDateTime
 
 revision = "0016"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
