@@ -10,6 +10,7 @@ from .audit import AuditRepository
 from .catalog import CatalogRepository, IdCache
 from .errors import translate
 from .feeds import FeedRepository
+from .holds import HoldRepository
 from .idempotency import IdempotencyRepository
 from .keys import KeyRepository
 from .leases import LeaseRepository
@@ -19,6 +20,7 @@ from .outbox import OutboxRepository
 from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
+from .returns import ReturnRepository
 from .webhooks import WebhookRepository
 
 
@@ -60,6 +62,8 @@ class UnitOfWork:
         self.audit = AuditRepository(self.conn)
         self.webhooks = WebhookRepository(self.conn)
         self.leases = LeaseRepository(self.conn)
+        self.returns = ReturnRepository(self.conn)
+        self.holds = HoldRepository(self.conn)
         return self
 
     def commit(self) -> None:
