@@ -8,8 +8,9 @@ import { ordersView } from "./views/orders.js";
 import { workView } from "./views/work.js";
 import { exceptionsView } from "./views/exceptions.js";
 import { kpisView } from "./views/kpis.js";
+import { returnsView } from "./views/returns.js";
 
-const VIEWS = ["network", "orders", "work", "exceptions", "kpis"];
+const VIEWS = ["network", "orders", "work", "returns", "exceptions", "kpis"];
 const LIVE = { live: "live", reconnecting: "reconnecting…", unavailable: "no event stream",
                off: "offline" };
 const ctx = { locations: new Map(), channels: [], store: "", storeLocked: false, current: null };
@@ -125,11 +126,13 @@ async function start(wanted) {
   if (!views) {
     views = { network: networkView(ctx), orders: ordersView(ctx), work: workView(ctx),
               exceptions: exceptionsView(ctx), kpis: kpisView(ctx) };
+    views.returns = returnsView(ctx);
     wireTabs();
   }
   views.network.setChannels(ctx.channels);
   views.orders.setChannels(ctx.channels);
   views.work.setStores([...ctx.locations.values()].filter((l) => l.kind !== "dc"));
+  views.returns.setStores([...ctx.locations.values()]);
   const first = wanted.view || location.hash.slice(1) || (ctx.store ? "work" : "network");
   select(first);
   if (wanted.sku) views.network.open(wanted.sku);
