@@ -19,7 +19,7 @@ are managed with the CLI.
 
 A return is a movement (POST /v1/movements, `type: return`): it takes `returns:write`, every
 other movement `movements:write`, so a store key records returns at its location and no other
-movement.
+movement. `POST /v1/returns` (a return with its disposition) takes `returns:write` as well.
 
 Lookups are cached in memory for `ttl` seconds (30 by default), so authentication is not a
 database read per request; a revocation therefore takes effect within `ttl`.

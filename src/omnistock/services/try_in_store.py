@@ -41,7 +41,8 @@ OPEN, CONVERTED, CANCELLED = "open", "converted", "cancelled"
 
 def hold_view(row: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {"id": row["id"], "sku": row["sku"], "location": row["location"],
-            "quantity": int(row["quantity"]), "customer": row["customer"],
+            "quantity": int(row["quantity"]),
+            "customer": {k: row["customer"].get(k) for k in ("name", "phone", "email")},
             "channel": row["channel"], "reference": row["reference"],
             "status": status(row, now), "collect_by": iso(row["expires_at"]),
             "created_at": iso(row["created_at"]), "updated_at": iso(row["updated_at"])}
