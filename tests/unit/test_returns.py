@@ -146,3 +146,28 @@ def test_accepted_returns_never_sum_past_what_was_sold(sold, delivered, returns)
             continue
         returned += q
     assert returned <= sold
+
+
+shelves = st.builds(
+    Shelf, location=st.sampled_from(["S2", "S3", "D1", "D2"]),
+    kind=st.sampled_from(["store", "dark_store", "dc", "3pl"]), sells=st.booleans(),
+    free=st.integers(-5, 10), safety_stock=st.integers(0, 5),
+    latitude=st.none() | st.floats(-60, 60), longitude=st.none() | st.floats(-170, 170))
+
+
+@given(condition=st.sampled_from(list(Condition)), sells=st.booleans(), free=st.integers(-5, 10),
+       others=st.lists(shelves, max_size=6, unique_by=lambda s: s.location),
+       par=st.integers(0, 5))
+def test_every_return_finds_a_disposition_and_a_transfer_leaves_the_store(
+        condition, sells, free, others, par):
+    here = Shelf("S1", "store", sells, free=free)
+    d = decide(condition, here, others, ReturnPolicy(DEFAULT_POLICY.rules, par_level=par))
+    if d.action is Action.TRANSFER:
+        target = next(s for s in others if s.location == d.location)
+        assert target.kind == "dc" or (target.sells and target.shortfall(par) > 0)
+    else:
+        assert d.location == "S1"
+    assert (d.action is Action.RESTOCK) == (condition is Condition.SELLABLE and (
+        (sells and free < par) or not any(
+            s.kind == "dc" or (s.sells and s.kind in ("store", "dark_store")
+                               and s.shortfall(par) > 0) for s in others)))
