@@ -18,8 +18,9 @@ reserved, damaged and quality_control: safety stock counts as shelf stock) are b
 target, the larger of its safety stock and the policy's par level.
 
 A transfer goes `to` "needed" (the selling store or dark store furthest below its target,
-else the nearest DC), "dc" (the nearest DC) or a location code. Where no such place exists
-the units are restocked here, and the reason says so.
+else the nearest DC), "dc" (the nearest DC) or a location code. What comes back to a DC is
+sent to no other DC. Where no such place exists the units are restocked here, and the reason
+says so.
 """
 
 from __future__ import annotations
@@ -131,11 +132,11 @@ def _destination(to: str, here: Shelf, others: Sequence[Shelf],
                           f"{best.target(par_level)}): transfer there")
         dc = _nearest_dc(here, others)
         if dc is None:
-            return None, "no location is below its target and there is no DC"
+            return None, "no location is below its target and there is no other DC"
         return dc, f"no location is below its target: transfer to the DC {dc.location}"
     if to == NEAREST_DC:
         dc = _nearest_dc(here, others)
-        return (dc, f"transfer to the DC {dc.location}") if dc else (None, "there is no DC")
+        return (dc, f"transfer to the DC {dc.location}") if dc else (None, "there is no other DC")
     named = next((s for s in others if s.location == to), None)
     if named is None:
         return None, f"the rule's destination {to} is this location or unknown"
@@ -143,7 +144,8 @@ def _destination(to: str, here: Shelf, others: Sequence[Shelf],
 
 
 def _nearest_dc(here: Shelf, others: Sequence[Shelf]) -> Shelf | None:
-    dcs = [s for s in others if s.kind == "dc"]
+    """None at a DC: what came back to a DC stays there unless a store needs it."""
+    dcs = [s for s in others if s.kind == "dc"] if here.kind != "dc" else []
     return min(dcs, key=lambda s: (_km(here, s), s.location)) if dcs else None
 
 
