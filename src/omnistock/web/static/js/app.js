@@ -9,6 +9,7 @@ import { workView } from "./views/work.js";
 import { exceptionsView } from "./views/exceptions.js";
 import { kpisView } from "./views/kpis.js";
 import { returnsView } from "./views/returns.js";
+import { holdsEvents } from "./views/holds.js";
 
 const VIEWS = ["network", "orders", "work", "returns", "exceptions", "kpis"];
 const LIVE = { live: "live", reconnecting: "reconnecting…", unavailable: "no event stream",
@@ -127,6 +128,7 @@ async function start(wanted) {
     views = { network: networkView(ctx), orders: ordersView(ctx), work: workView(ctx),
               exceptions: exceptionsView(ctx), kpis: kpisView(ctx) };
     views.returns = returnsView(ctx);
+    views.holds = holdsEvents(ctx);
     wireTabs();
   }
   views.network.setChannels(ctx.channels);

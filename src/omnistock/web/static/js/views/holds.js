@@ -60,3 +60,16 @@ async function act(x, action, code, button) {
     li.querySelectorAll("button").forEach((b) => { b.disabled = false; });
   }
 }
+
+// Holds made or ended elsewhere (the web shop, another till) show up without a reload.
+export function holdsEvents(ctx) {
+  let timer = null;
+  function onEvent(ev) {
+    if (!/^try_in_store\./.test(ev.type)) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (ctx.current === "work") showHolds(ctx.store || $("#work-store").value);
+    }, 300);
+  }
+  return { onEvent };
+}
