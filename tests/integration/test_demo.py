@@ -141,5 +141,6 @@ def test_traffic_runs_against_the_api_and_keeps_the_ledger_true(demo):
         traffic.stop()
         traffic.join(10)
     assert traffic.done["sale"] > 0 and traffic.done["cart"] > 0, traffic.summary()
+    assert traffic.done["return"] > 0 and not traffic.done["return failed"], traffic.summary()
     assert count() > before
     assert verify(db) == []

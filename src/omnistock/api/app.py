@@ -30,6 +30,8 @@ from .problems import responses
 from .routes import catalog, feeds, health, me, movements, orders, planning, stock
 from .routes import events as event_routes
 from .routes import kpis as kpi_routes
+from .routes import returns as return_routes
+from .routes import try_in_store as try_in_store_routes
 from .routes.metrics import ScrapeCache
 from .routes.metrics import router as metrics_router
 from .routes.transfers import router as transfers_router
@@ -90,6 +92,8 @@ def create_app(db: Database, *, background: Sequence[BackgroundTask] | None = No
                    stock.router, orders.router, feeds.router, planning.router,
                    transfers_router):
         app.include_router(router, generate_unique_id_function=operation_id)
+    app.include_router(return_routes.router, generate_unique_id_function=operation_id)
+    app.include_router(try_in_store_routes.router, generate_unique_id_function=operation_id)
     include_events(app)
     app.include_router(kpi_routes.make_router(require("read")),
                        generate_unique_id_function=operation_id)

@@ -24,6 +24,7 @@ A return is a movement (POST /v1/movements, `type: return`): it takes `returns:w
 other movement `movements:write`, so a store key records returns at its location and no other
 movement. Requesting, closing and cancelling a transfer takes `transfers:write`; shipping and
 receiving one `transfers:move`, so a store key ships from and receives at its own location.
+movement. `POST /v1/returns` (a return with its disposition) takes `returns:write` as well.
 
 Lookups are cached in memory for `ttl` seconds (30 by default), so authentication is not a
 database read per request; a revocation therefore takes effect within `ttl`.

@@ -26,6 +26,7 @@ from ..domain.errors import DomainError
 from ..domain.movements import MovementRequest, MovementType
 from ..services.availability import availability
 from ..services.movements import CountRequest, apply_count, apply_movement
+from ..services.returns import ReturnRequest, record_return
 from ..store.database import Database
 from .seed import Network
 
@@ -34,6 +35,8 @@ log = logging.getLogger("omnistock.demo")
 DESTINATIONS = [(51.5072, -0.1276), (52.4862, -1.8904), (53.4808, -2.2426), (55.8642, -4.2518),
                 (53.8008, -1.5491), (51.4545, -2.5879), (50.7192, -1.8808), (52.9548, -1.1581),
                 (54.5973, -5.9301), (51.4816, -3.1791), (52.2053, 0.1218), (57.4778, -4.2247)]
+# What the tills see coming back, most of it fit to sell again.
+RETURN_CONDITIONS = ("sellable", "open_box", "damaged", "defective")
 ACTIONS = {"sale": 44, "return": 4, "replenish": 6, "transfer_in": 3, "count": 4, "cart": 14,
            "order": 16, "progress": 12}
 
@@ -105,8 +108,12 @@ class Traffic(threading.Thread):
 
     def _return(self) -> None:
         code = self.network.pick_store(self.rng)
-        self._move("return", self.network.pick(self.rng, code), code, 1, "pos",
-                   self.rng.lognormvariate(0.4, 0.6))
+        condition = self.rng.choices(RETURN_CONDITIONS, weights=(80, 10, 6, 4))[0]
+        at = datetime.now(UTC) - timedelta(seconds=self.rng.lognormvariate(0.4, 0.6))
+        record_return(self.db, ReturnRequest(
+            self.network.pick(self.rng, code), 1, code, condition, reason="till return",
+            external_id=self._ref("till"), occurred_at=at))
+        self.done["return"] += 1
 
     def _replenish(self) -> None:
         code = self.network.pick_store(self.rng)

@@ -6,9 +6,17 @@ tables from here, so a table defined in a new module is seen only once it is imp
 
 from __future__ import annotations
 
-from . import event_tables, feed_tables, order_tables, planning_tables, tables
-from . import transfer_tables as transfer_tables
+from . import (
+    event_tables,
+    feed_tables,
+    hold_tables,
+    order_tables,
+    planning_tables,
+    return_tables,
+    tables,
+    transfer_tables,
+)
 from .tables import metadata
 
-__all__ = ["event_tables", "feed_tables", "metadata", "order_tables", "planning_tables",
-           "tables"]
+__all__ = ["event_tables", "feed_tables", "hold_tables", "metadata", "order_tables",
+           "planning_tables", "return_tables", "tables", "transfer_tables"]

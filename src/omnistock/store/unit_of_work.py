@@ -10,6 +10,7 @@ from .audit import AuditRepository
 from .catalog import CatalogRepository, IdCache
 from .errors import translate
 from .feeds import FeedRepository
+from .holds import HoldRepository
 from .idempotency import IdempotencyRepository
 from .keys import KeyRepository
 from .leases import LeaseRepository
@@ -20,6 +21,7 @@ from .planning import PlanningRepository
 from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
+from .returns import ReturnRepository
 from .transfers import TransferRepository
 from .webhooks import WebhookRepository
 
@@ -64,6 +66,8 @@ class UnitOfWork:
         self.leases = LeaseRepository(self.conn)
         self.planning = PlanningRepository(self.conn)
         self.transfers = TransferRepository(self.conn)
+        self.returns = ReturnRepository(self.conn)
+        self.holds = HoldRepository(self.conn)
         return self
 
     def commit(self) -> None:

@@ -9,8 +9,10 @@ import { workView } from "./views/work.js";
 import { exceptionsView } from "./views/exceptions.js";
 import { kpisView } from "./views/kpis.js";
 import { transfersView } from "./views/transfers.js";
+import { returnsView } from "./views/returns.js";
+import { holdsEvents } from "./views/holds.js";
 
-const VIEWS = ["network", "orders", "work", "transfers", "exceptions", "kpis"];
+const VIEWS = ["network", "orders", "work", "transfers", "returns", "exceptions", "kpis"];
 const LIVE = { live: "live", reconnecting: "reconnecting…", unavailable: "no event stream",
                off: "offline" };
 const ctx = { locations: new Map(), channels: [], store: "", storeLocked: false, current: null };
@@ -127,12 +129,15 @@ async function start(wanted) {
     views = { network: networkView(ctx), orders: ordersView(ctx), work: workView(ctx),
               exceptions: exceptionsView(ctx), kpis: kpisView(ctx) };
     views.transfers = transfersView(ctx);
+    views.returns = returnsView(ctx);
+    views.holds = holdsEvents(ctx);
     wireTabs();
   }
   views.network.setChannels(ctx.channels);
   views.orders.setChannels(ctx.channels);
   views.work.setStores([...ctx.locations.values()].filter((l) => l.kind !== "dc"));
   views.transfers.setLocations([...ctx.locations.values()]);
+  views.returns.setStores([...ctx.locations.values()]);
   const first = wanted.view || location.hash.slice(1) || (ctx.store ? "work" : "network");
   select(first);
   if (wanted.sku) views.network.open(wanted.sku);

@@ -4,6 +4,7 @@
 import { api, optional, asList, session, uid } from "../api.js";
 import { $, h, clear, note, errorNote, when, announce, num } from "../dom.js";
 import { badge } from "./orders.js";
+import { showHolds } from "./holds.js";
 
 const COLLECT = new Set(["pickup", "curbside"]);
 // The fulfillment state machine (domain/fulfillment.py): status -> action -> who may.
@@ -46,6 +47,7 @@ export function workView(ctx) {
 
   async function load() {
     const code = storeCode();
+    showHolds(code);
     const root = $("#work");
     const loc = ctx.locations.get(code);
     $("#work-title").textContent = loc ? `Work list · ${loc.name}` : "Work list";
