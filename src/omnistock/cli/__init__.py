@@ -6,7 +6,7 @@ import typer
 
 from .admin import init, keys_app, verify
 from .demo import demo
-from .feeds import import_command, mappings_app, quarantine_app
+from .feeds import import_command, mappings_app, quarantine_app, sources_app
 from .orders import route
 from .serve import serve
 
@@ -19,4 +19,5 @@ app.add_typer(keys_app, name="keys")
 app.command("import")(import_command)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(sources_app, name="sources")
 app.command("route")(route)
