@@ -31,7 +31,7 @@ from omnistock.services.feeds import (
 )
 from omnistock.services.mappings import add_mapping, put_mappings
 from omnistock.services.movements import apply_movement
-from omnistock.services.reservations import reserve
+from omnistock.services.reservations import reserve, sweep_expired
 from omnistock.services.sources import source_health
 from omnistock.services.verify import verify
 from omnistock.store.database import Database
@@ -262,3 +262,17 @@ def test_import_exits_non_zero_when_anything_was_quarantined(database_url, db):
     bad = runner.invoke(app, ["sources", "set", "square", "--time-zone", "Mars/Olympus",
                               "--database-url", database_url])
     assert bad.exit_code == 2 and "not an IANA time zone" in bad.output
+
+
+def test_holds_returned_by_the_sweeper_name_it_as_their_actor(db):
+    seed(db)
+    apply_movement(db, MovementRequest(MovementType.RECEIPT, "CAP-RED", "STORE-A", 5,
+                                       datetime(2024, 1, 2, tzinfo=UTC), "erp", "r-9"))
+    reserve(db, sku="CAP-RED", location="STORE-A", quantity=2, ttl_seconds=60)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    db.clock = lambda: later  # type: ignore[method-assign]
+    assert sweep_expired(db) == 1
+    with db.uow(readonly=True) as uow:
+        rows = uow.conn.execute(select(movements.c.type, movements.c.actor)
+                                .where(movements.c.type == "expire")).all()
+    assert [tuple(r) for r in rows] == [("expire", "system:expiry")]
