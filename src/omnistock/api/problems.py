@@ -46,8 +46,7 @@ STATUSES = {
     "domain-error": 422, "invalid-input": 422, "invalid-identifier": 422,
     "unknown-reference": 422, "not-found": 404, "forbidden": 403, "unauthenticated": 401,
     "already-exists": 409, "insufficient-stock": 409, "idempotency-conflict": 409,
-    "invalid-state": 409, "idempotency-key-reused": 409, "idempotency-key-in-progress": 409,
-    "not-configured": 503}
+    "invalid-state": 409, "idempotency-key-reused": 409, "idempotency-key-in-progress": 409}
 
 
 def status_for(exc: DomainError) -> int:
@@ -189,8 +188,7 @@ _DESCRIPTIONS = {
     400: "Malformed JSON body", 401: "Missing, unknown or revoked API key",
     403: "The key has no right to this action (or not at this location)", 404: "Not found",
     409: "Conflict: insufficient stock, a state that does not allow it, or a reused key",
-    422: "Invalid input; `field` (and `errors`) name what", 500: "Internal server error",
-    503: "A setting this request needs is not configured; retry once it is"}
+    422: "Invalid input; `field` (and `errors`) name what", 500: "Internal server error"}
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

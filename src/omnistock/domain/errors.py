@@ -68,10 +68,3 @@ class InvalidState(DomainError):
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Forbidden"
-
-
-class NotConfigured(DomainError):
-    """The deployment lacks a setting this request needs; the sender may retry once it is set."""
-
-    code = "not-configured"
-    title = "Not configured"

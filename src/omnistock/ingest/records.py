@@ -20,9 +20,10 @@ from omnistock.domain.feeds import FeedRecord, ItemScheme, LocationScheme, Rejec
 from omnistock.domain.movements import MAX_QUANTITY
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
-# Tills and spreadsheets write whole quantities as decimals ("1.0", "2.000").
-_WHOLE_DECIMAL = re.compile(r"([+-]?[0-9]+)[.,]0*")
-_DECIMAL = re.compile(r"[+-]?[0-9]*[.,][0-9]+")
+# Tills and spreadsheets write whole quantities as decimals ("1.0", "2.000"). A decimal comma
+# is not read: "2,000" is 2 in one country and 2000 in another.
+_WHOLE_DECIMAL = re.compile(r"([+-]?[0-9]+)\.0*")
+_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
 
 ParseResult = FeedRecord | Rejected
 Feed = Iterator[ParseResult]

@@ -69,6 +69,9 @@ def put_mappings(db: Database, source: str,
                 raise InvalidInput(f"{position}: {e.detail}", field="body") from None
             rows[(kind, code)] = {"source": source, "kind": kind, "code": code,
                                   "target": target, "created_at": now}
+        if not rows:
+            raise InvalidInput("the file has no mapping: expected a header line and at least "
+                               "one line", field="body")
         added, changed = uow.feeds.put_mappings(list(rows.values()))
         uow.commit()
     return {"read": read, "added": added, "changed": changed,

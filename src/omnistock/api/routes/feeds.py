@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...domain.errors import InvalidInput, InvalidState, NotConfigured
+from ...domain.errors import InvalidInput, InvalidState
 from ...domain.feed_sources import SourceSettings
 from ...ingest.mapping_files import read_mappings
 from ...ingest.registry import FORMATS, parse
@@ -69,7 +69,7 @@ async def push_feed(request: Request, db: DbDep, who: Importer,
 
 
 @router.post("/ingest/shopify/{topic:path}", response_model=Summary,
-             responses=responses(400, 401, 404, 409, 422, 503),
+             responses=responses(400, 401, 404, 409, 422),
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": {"type": "object"}}}}})
 async def shopify_webhook(
@@ -80,14 +80,16 @@ async def shopify_webhook(
     """Shopify webhooks (`orders/create`, `orders/cancelled`, `refunds/create`,
     `inventory_levels/update`, `fulfillments/create|update`, `fulfillment_orders/*`).
     Authenticated by `X-Shopify-Hmac-Sha256` (base64 HMAC-SHA256 of the raw body with the
-    shop's secret, `OMNISTOCK_SHOPIFY_SECRET`; 503 while it is not set), de-duplicated on
+    shop's secret, `OMNISTOCK_SHOPIFY_SECRET`; a 401 naming it while it is not set),
+    de-duplicated on
     `X-Shopify-Webhook-Id`."""
     data = await _body(request)
     secret = get_settings().shopify_secret
     if not secret:
-        raise NotConfigured("OMNISTOCK_SHOPIFY_SECRET is not set, so no Shopify webhook can be "
-                            "verified: set it to the app's client secret (Shopify retries the "
-                            "delivery)", field="OMNISTOCK_SHOPIFY_SECRET")
+        # Not the sender's fault, but no delivery can be authenticated: Shopify retries a 401.
+        raise Unauthenticated("OMNISTOCK_SHOPIFY_SECRET is not set, so no Shopify webhook can "
+                              "be verified: set it to the app's client secret; Shopify "
+                              "retries the delivery", field="OMNISTOCK_SHOPIFY_SECRET")
     if not hmac_header or not verify_hmac(data, hmac_header, secret):
         raise Unauthenticated("X-Shopify-Hmac-Sha256 does not match the body")
     if topic not in TOPICS:
