@@ -93,11 +93,10 @@ def test_each_broken_item_is_rejected_with_its_reason_and_the_others_apply() -> 
     results = parse_file("invrpt_bad_codes.edi")
 
     assert {r.position: r.reason for r in results if isinstance(r, Rejected)} == BAD_CODES
-    # DTM+137 only, of a day that had not closed when UNB says the file was prepared
-    prepared = datetime(2024, 3, 2, 6, 10, tzinfo=UTC)
+    end_of_march_3 = datetime(2024, 3, 3, 23, 59, 59, 999999, tzinfo=UTC)  # DTM+137 only
     assert counts(results) == [
-        ("segment 22", SHIRT, STORE_A, 8, prepared),  # the second QTY+145: a sub-quantity
-        ("segment 27", "ART-889", "BACKROOM-7", 2, prepared),
+        ("segment 22", SHIRT, STORE_A, 8, end_of_march_3),  # the second QTY+145: a sub-quantity
+        ("segment 27", "ART-889", "BACKROOM-7", 2, end_of_march_3),
     ]
     _, own_codes = (r for r in results if isinstance(r, FeedRecord))
     assert (own_codes.item_scheme, own_codes.location_scheme) == ("source", "source")

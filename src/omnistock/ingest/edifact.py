@@ -25,9 +25,9 @@ item; in D.96A the INV follows its QTY, from D.97A on it opens the group):
   else the header DTM+137 (document date), else the interchange's preparation time (UNB).
   Formats 102 CCYYMMDD, 203 CCYYMMDDHHMM and 204 CCYYMMDDHHMMSS, in `tz` (EDIFACT times
   carry no zone: the source's time zone; default UTC). A 102 date means the close of that day
-  (23:59:59.999999), the sender's end of business, when the day had closed when the
-  interchange was prepared; a report of today, prepared before the day ended, states the
-  stock as of its preparation time, so that today's later sales still apply on top of it.
+  (23:59:59.999999), the sender's end of business; but a date of the very day UNB says the
+  interchange was prepared states the stock as of its preparation time (the day had not
+  closed yet), so that the day's later sales still apply on top of it.
 - `external_id`: `invrpt:{UNB sender}:{BGM document number}:{location}:{item}:{time in UTC}`,
   stable when the same report is sent again.
 
@@ -437,6 +437,6 @@ def _moment(dtm: Segment, tz: tzinfo, prepared: datetime | None) -> datetime | s
         instant = in_utc(moment.replace(tzinfo=tz), f"DTM+{qualifier}")
     except InvalidInput as exc:
         return exc.detail
-    if code == "102" and prepared is not None and instant > prepared:
+    if code == "102" and prepared is not None and moment.date() == prepared.astimezone(tz).date():
         return prepared  # the day had not closed when the report was made
-    return instant
+    return instant  # a later day is a date in the future: the time window refuses it
