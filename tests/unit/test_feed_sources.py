@@ -97,3 +97,13 @@ def test_a_record_keeps_its_fingerprint_whatever_its_position() -> None:
     assert fingerprint("pos", Rejected("line 4", "junk", "why")) == raw_fingerprint("pos",
                                                                                     "junk")
     assert fingerprint("pos", record) != fingerprint("snapshot", record)
+
+
+def test_summaries_group_reasons_whole_with_their_values_masked() -> None:
+    from omnistock.services.feeds import _reason_kind
+
+    one = _reason_kind("unknown item 'A-1': no item of ours has this code; map it "
+                       "(omnistock mappings add till item 'A-1' <our sku>), then retry")
+    other = _reason_kind("unknown item 'B-2': no item of ours has this code; map it "
+                         "(omnistock mappings add till item 'B-2' <our sku>), then retry")
+    assert one == other and one.endswith("then retry") and "A-1" not in one

@@ -6,6 +6,7 @@ already in the ledger) or quarantined (with its reason), so a summary always add
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
@@ -141,6 +142,8 @@ class Resolver:
         return f"unknown {kind} {code!r}: no {kind} of ours has this code; {fix}"
 
 
+FILE_UNREAD = "no line of the file was read"  # the end of a reason that refused a whole file
+
 # A record whose source gave no location (a Shopify refund from before locations) is placed
 # through the source's mapping of this code, when there is one.
 DEFAULT_LOCATION = "*"
@@ -166,6 +169,11 @@ def import_records(db: Database, records: Iterable[FeedRecord | Rejected], *, so
                 on_batch(summary)
     if chunk:
         _apply_chunk(db, resolver, chunk, summary, who)
+    if resolver.had_open and summary.applied + summary.duplicates:
+        # The source's files are read now: a header refused before is no longer a problem.
+        with db.uow() as uow:
+            uow.feeds.resolve_unread_files(source, fmt, FILE_UNREAD, db.clock())
+            uow.commit()
     if on_batch:
         on_batch(summary)
     return summary
@@ -271,10 +279,13 @@ def _held(summary: ImportSummary, position: str, raw: str, reason: str,
 
 
 def _reason_kind(reason: str) -> str:
-    """A reason without the values it quotes ("unmapped item sku 'X' for ..." -> "unmapped item
-    sku"), so that the summary groups records by what went wrong; the quarantine keeps each
-    reason whole."""
-    return reason.split(" '")[0].split(' "')[0]
+    """A reason with the values it quotes masked ("unknown item 'X': ..." -> "unknown item
+    '…': ..."), so that the summary groups records by what went wrong, whole; the quarantine
+    keeps each reason as it is."""
+    return _QUOTED.sub(lambda m: f"{m.group()[0]}…{m.group()[0]}", reason)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def _text(value: str) -> str:

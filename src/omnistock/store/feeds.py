@@ -87,6 +87,14 @@ class FeedRepository:
                                      quarantine.c.fingerprint.in_(fingerprints))
             .values(status="resolved", resolved_at=now)).rowcount
 
+    def resolve_unread_files(self, source: str, fmt: str, ending: str, now: datetime) -> int:
+        return self.conn.execute(
+            update(quarantine).where(quarantine.c.source == source,
+                                     quarantine.c.format == fmt,
+                                     quarantine.c.status == "open",
+                                     quarantine.c.reason.endswith(ending))
+            .values(status="resolved", resolved_at=now)).rowcount
+
     def source_settings(self, source: str) -> dict[str, Any] | None:
         row = self.conn.execute(select(feed_sources).where(
             feed_sources.c.source == source)).mappings().first()
