@@ -106,6 +106,11 @@ def _decode(decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int, encod
 
 def _segment(text: str, sep: Separators) -> Segment:
     body = text[:-len(sep.terminator)]
+    if sep.release not in body:  # the usual case, at str.split's speed
+        plain = tuple(tuple(parts) if len(parts := e.split(sep.component)) > 1 else e
+                      for e in body.split(sep.element))
+        tag = plain[0] if isinstance(plain[0], str) else plain[0][0]
+        return Segment(tag.strip(), plain[1:], text)
     elements = _split(body, sep.element, sep.release)
     parsed = tuple(tuple(_unescape(c, sep.release) for c in parts) if len(parts) > 1
                    else _unescape(parts[0], sep.release)
