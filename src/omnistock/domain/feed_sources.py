@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
@@ -81,11 +82,10 @@ def _check_date_format(pattern: str) -> None:
                            field="date_format") from None
 
 
-def as_settings(source: str, data: Mapping[str, object] | None) -> SourceSettings:
+def as_settings(source: str, data: Mapping[str, Any] | None) -> SourceSettings:
     """Settings from their stored form (None: the source has none)."""
     if not data:
         return SourceSettings(source)
-    return SourceSettings(source, data.get("time_zone") or None,  # type: ignore[arg-type]
-                          dict(data.get("columns") or {}),  # type: ignore[call-overload]
-                          dict(data.get("types") or {}),  # type: ignore[call-overload]
-                          data.get("date_format") or None)  # type: ignore[arg-type]
+    return SourceSettings(source, data.get("time_zone") or None,
+                          dict(data.get("columns") or {}), dict(data.get("types") or {}),
+                          data.get("date_format") or None)

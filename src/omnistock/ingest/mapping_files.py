@@ -8,12 +8,13 @@ Shopify ids become the codes its webhooks are read with (ingest/shopify.py):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
 from omnistock.domain.errors import InvalidInput
 
-from .sniff import csv_rows, iter_lines
+from .records import Rejected
+from .sniff import Line, csv_rows, iter_lines
 
 Mapping = tuple[str, str, str, str]  # (position, kind, code, target)
 _ALIASES = {"variant_sku": "sku", "shopify_location_id": "location_id",
@@ -25,12 +26,10 @@ _PAIRS = (("inventory_item_id", "sku", "item", "inventory_item:"),
 
 def read_mappings(fileobj: BinaryIO) -> Iterator[Mapping]:
     """The mappings of the file, in order; InvalidInput names the first line that is wrong."""
-    rows = iter(csv_rows(_normalised(iter_lines(fileobj)), ()))
-    for row in rows:
-        if not hasattr(row, "fields"):
-            raise InvalidInput(f"{row.position}: {row.reason}",  # type: ignore[union-attr]
-                               field="body")
-        fields, position = row.fields, row.line.position  # type: ignore[union-attr]
+    for row in csv_rows(_normalised(iter_lines(fileobj)), ()):
+        if isinstance(row, Rejected):
+            raise InvalidInput(f"{row.position}: {row.reason}", field="body")
+        fields, position = row.fields, row.line.position
         found = list(_row_mappings(fields))
         if not found and not any(fields.values()):
             continue
@@ -58,13 +57,13 @@ def _gid(column: str) -> str:
             "location_id": "Location"}[column]
 
 
-def _normalised(lines):  # type: ignore[no-untyped-def]
+def _normalised(lines: Iterable[Line]) -> Iterator[Line]:
     """The header written as omnistock's names: lower case, underscores, aliases."""
     first = True
     for line in lines:
         if first and line.error is None and line.text.strip():
             first = False
             names = [c.strip().lower().replace(" ", "_") for c in line.text.split(",")]
-            line = type(line)(line.number, ",".join(_ALIASES.get(n, n) for n in names),
-                              None, line.terminated)
+            line = Line(line.number, ",".join(_ALIASES.get(n, n) for n in names), None,
+                        line.terminated)
         yield line

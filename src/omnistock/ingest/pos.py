@@ -27,6 +27,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import BinaryIO
 
 from omnistock.domain.errors import InvalidInput
@@ -137,7 +138,7 @@ class _Reader:
             external_id=f"{transaction_id}:{line_no}", raw=line.text,
         )
 
-    def occurred_at(self, fields: Mapping[str, object]):  # type: ignore[no-untyped-def]
+    def occurred_at(self, fields: Mapping[str, object]) -> datetime:
         zone = self.settings.zone
         if "occurred_at" not in fields and ("date" in fields or "time" in fields):
             return parse_date_time(fields.get("date"), fields.get("time"), "occurred_at", zone,
