@@ -275,3 +275,35 @@ def test_holds_returned_by_the_sweeper_name_it_as_their_actor(db):
         rows = uow.conn.execute(select(movements.c.type, movements.c.actor)
                                 .where(movements.c.type == "expire")).all()
     assert [tuple(r) for r in rows] == [("expire", "system:expiry")]
+
+
+def shipment(step: str, where: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "ObjectEvent", "eventID": f"ni:///sha-256;{step}", "action": "OBSERVE",
+            "eventTime": "2024-03-01T08:00:00Z", "eventTimeZoneOffset": "+01:00",
+            "bizStep": step, "readPoint": {"id": where}, **extra,
+            "quantityList": [{"epcClass": "urn:epc:class:lgtin:7612345.067001.L1",
+                              "quantity": 4}]}
+
+
+def test_a_shipment_with_a_destination_puts_its_units_in_the_destinations_incoming(db):
+    seed(db)
+    store_a = "urn:epc:id:sgln:7612345.00002.0"
+    shipped = shipment("shipping", "urn:epc:id:sgln:7612345.00001.0", destinationList=[
+        {"type": "owning_party", "destination": "urn:epc:id:pgln:7612345.00002"},
+        {"type": "location", "destination": store_a}])
+    received = {**shipment("receiving", store_a), "eventTime": "2024-03-02T08:00:00Z",
+                "eventID": "ni:///sha-256;received"}
+    doc = {"type": "EPCISDocument", "epcisBody": {"eventList": [shipped]}}
+    first = feed(db, "epcis", json.dumps(doc).encode(), "epcis")
+    assert (first.read, first.applied) == (2, 2), first.reasons
+    [at_a] = [e for e in availability(db, "SHIRT-BLUE-M")["locations"]
+              if e["location"] == "STORE-A"]
+    assert (at_a["on_hand"], at_a["incoming"]) == (0, 4)
+    assert on_hand(db, "SHIRT-BLUE-M", "DC-ZURICH") == -4
+    doc["epcisBody"]["eventList"] = [shipped, received]
+    second = feed(db, "epcis", json.dumps(doc).encode(), "epcis")
+    assert (second.applied, second.duplicates) == (1, 2)
+    [at_a] = [e for e in availability(db, "SHIRT-BLUE-M")["locations"]
+              if e["location"] == "STORE-A"]
+    assert (at_a["on_hand"], at_a["incoming"]) == (4, 0)  # the receipt closed the notice
+    assert verify(db) == []

@@ -42,6 +42,7 @@ class FeedRecord:
     occurred_at: datetime
     external_id: str
     raw: str
+    expected_at: datetime | None = None  # when units announced (`expected`) are due
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,7 +202,8 @@ def _apply_chunk(db: Database, resolver: Resolver, chunk: list[FeedRecord | Reje
         else:
             assert r.type is not None
             moves.append((r, MovementRequest(r.type, sku, location, r.quantity, r.occurred_at,
-                                             summary.source, r.external_id)))
+                                             summary.source, r.external_id,
+                                             expected_at=r.expected_at)))
     held += _apply_all(db, moves, summary, lambda reqs: apply_batch(db, reqs, actor,
                                                                        with_ids=False),
                        lambda req: apply_batch(db, [req], actor, with_ids=False,
@@ -298,12 +299,15 @@ def _record_json(r: FeedRecord) -> dict[str, Any]:
     data = asdict(r)
     data["type"] = r.type.value if r.type else None
     data["occurred_at"] = iso(r.occurred_at)
+    data["expected_at"] = iso(r.expected_at) if r.expected_at else None
     return data
 
 
 def _record_from_json(data: dict[str, Any]) -> FeedRecord:
+    expected = data.get("expected_at")
     return FeedRecord(**{**data, "type": MovementType(data["type"]) if data["type"] else None,
-                         "occurred_at": datetime.fromisoformat(data["occurred_at"])})
+                         "occurred_at": datetime.fromisoformat(data["occurred_at"]),
+                         "expected_at": datetime.fromisoformat(expected) if expected else None})
 
 
 def retry_quarantine(db: Database, source: str | None = None, ids: list[int] | None = None,
