@@ -106,6 +106,9 @@ def test_a_document_of_store_events_maps_each_biz_step() -> None:
         ("event 1", "movement", RECEIPT, SHIRT, DC, 3),  # 4 EPCs listed, one twice
         ("event 1", "movement", RECEIPT, SOCKS, DC, 2),
         ("event 2", "movement", OUT, SHIRT, DC, 2),  # shipped: at the readPoint
+        # ... bound for store A (its destinationList): there, incoming until received
+        ("event 2 destination 7612345000022", "movement", MovementType.EXPECTED, SHIRT,
+         STORE_A, 2),
         ("event 3", "movement", RECEIPT, SHIRT, STORE_A, 12),
         ("event 3", "movement", RECEIPT, CAP, STORE_A, 4),
         ("event 4", "movement", SALE, SHIRT, STORE_A, 1),
@@ -116,7 +119,8 @@ def test_a_document_of_store_events_maps_each_biz_step() -> None:
                for r in results if isinstance(r, FeedRecord))
     times = [r.occurred_at for r in results]
     assert times[0] == datetime(2024, 3, 1, 6, 30, tzinfo=UTC)
-    assert times[5] < times[4]  # out of order, applied as it comes
+    assert times[6] < times[5]  # out of order, applied as it comes
+    assert results[3].expected_at == results[3].occurred_at == results[2].occurred_at
     assert results[0].external_id == "urn:uuid:6f1c2a8e-0001-4b7a-9a10-3e0c5d1f0001:" + SHIRT
 
 

@@ -44,7 +44,9 @@ def test_timestamps_with_any_offset_become_the_same_instant_in_utc(
 
 @pytest.mark.parametrize(
     ("value", "allow_zero", "expected"),
-    [("3", False, 3), (" +3 ", False, 3), (7, False, 7), ("0", True, 0), (0, True, 0)],
+    [("3", False, 3), (" +3 ", False, 3), (7, False, 7), ("0", True, 0), (0, True, 0),
+     ("1.0", False, 1), ("2.000", False, 2), (1.0, False, 1),
+     ("0.0", True, 0)],
 )
 def test_counts_accept_whole_numbers(value: object, allow_zero: bool, expected: int) -> None:
     assert parse_count(value, "quantity", allow_zero=allow_zero) == expected
@@ -52,9 +54,15 @@ def test_counts_accept_whole_numbers(value: object, allow_zero: bool, expected: 
 
 @pytest.mark.parametrize(
     ("value", "allow_zero"),
-    [("0", False), ("-1", True), ("1.0", True), (1.0, True), (True, True), ("\u0663", True),
-     ("", True), (None, True)],
+    [("0", False), ("-1", True), ("-1.0", True), (True, True), ("\u0663", True),
+     ("", True), (None, True), ("0.0", False), ("2,000", True), ("4,0", True)],
 )
 def test_counts_refuse_anything_else(value: object, allow_zero: bool) -> None:
     with pytest.raises(InvalidInput, match="quantity must be a"):
         parse_count(value, "quantity", allow_zero=allow_zero)
+
+
+@pytest.mark.parametrize("value", ["1.5", 1.5, "0.25", ".5", "2.01"])
+def test_a_fraction_is_refused_as_such(value: object) -> None:
+    with pytest.raises(InvalidInput, match="is not a whole number of units"):
+        parse_count(value, "quantity", allow_zero=True)

@@ -70,20 +70,51 @@ def test_a_pos_order_is_a_sale_per_line_at_its_location() -> None:
 
     assert summary(results) == [
         (MovementType.SALE, "SHIRT-BLUE-M", "sku", "48752903", "source", 2,
-         "order:5830432211001:line:14127716221001"),
+         "fulfillment:4900112233001:line:14127716221001"),
         (MovementType.SALE, "variant:44120399872002", "source", "48752903", "source", 1,
-         "order:5830432211001:line:14127716221002"),
-    ]  # the gift card line is not stock
-    assert {r.occurred_at for r in results} == {datetime(2024, 3, 1, 8, 15, 2, tzinfo=UTC)}
-    assert results[0].position == "order 5830432211001 line_items[0]"
+         "fulfillment:4900112233001:line:14127716221002"),
+    ]  # the gift card line is not stock; keyed by fulfillment, as fulfillments/create gives
+    assert {r.occurred_at for r in results} == {datetime(2024, 3, 1, 8, 15, 5, tzinfo=UTC)}
+    assert results[0].position == "order 5830432211001 fulfillments[0] line_items[0]"
     assert json.loads(results[0].raw)["id"] == 14127716221001
+
+
+def test_a_fulfillment_webhook_gives_the_sales_its_order_gave() -> None:
+    order = payload("orders_create_pos.json")
+    [fulfillment] = order["fulfillments"]
+    from_order = accepted(list(order_created(order)))
+    from_fulfillment = accepted(list(parse_webhook("fulfillments/create", fulfillment)))
+    assert [(r.external_id, r.quantity, r.occurred_at) for r in from_fulfillment] == [
+        (r.external_id, r.quantity, r.occurred_at) for r in from_order]
+    assert list(parse_webhook("fulfillments/create", {**fulfillment, "status": "pending"})) == []
+
+
+def test_a_pos_order_line_in_no_fulfillment_is_sold_at_the_order_location() -> None:
+    order = payload("orders_create_pos.json")
+    order["fulfillments"] = []
+    results = accepted(list(order_created(order)))
+    assert [(r.external_id, r.location_code, r.occurred_at) for r in results] == [
+        ("order:5830432211001:line:14127716221001", "48752903",
+         datetime(2024, 3, 1, 8, 15, 2, tzinfo=UTC)),
+        ("order:5830432211001:line:14127716221002", "48752903",
+         datetime(2024, 3, 1, 8, 15, 2, tzinfo=UTC))]
+
+
+def test_a_fulfilled_line_without_a_location_is_a_record_at_no_location() -> None:
+    order = payload("orders_create_pos.json")
+    order["location_id"] = None
+    del order["fulfillments"][0]["location_id"]
+    results = accepted(list(order_created(order)))
+    assert [r.location_code for r in results] == ["", ""]  # the source's default location
+    order["fulfillments"] = []
+    assert [r.location_code for r in accepted(list(order_created(order)))] == ["", ""]
 
 
 def test_an_online_order_sells_only_lines_already_fulfilled() -> None:
     results = deliver("orders/create", "orders_create_online.json")
     assert summary(results) == [
         (MovementType.SALE, "CAP-RED", "sku", "61000002", "source", 3,
-         "order:5830432211777:line:14127716229002"),
+         "fulfillment:4900112233778:line:14127716229002"),
     ]  # the shirt's fulfillment was cancelled and the order has no location: nothing left yet
 
 
@@ -111,7 +142,7 @@ def test_an_inventory_level_is_a_count_of_available_units() -> None:
     assert isinstance(record, FeedRecord)
     assert (record.kind, record.type, record.item_code, record.item_scheme, record.location_code,
             record.quantity, record.occurred_at, record.external_id) == (
-        "count", None, "inventory_item:45230011220001", "source", "48752903", 6,
+        "available", None, "inventory_item:45230011220001", "source", "48752903", 6,
         datetime(2024, 3, 1, 15, tzinfo=UTC),
         "inventory_level:45230011220001:48752903:2024-03-01T15:00:00+00:00")
 
@@ -163,7 +194,6 @@ def refund_line(**changes: object) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        (refund_line(location_id=None), "location_id is missing"),
         (refund_line(restock_type="teleport"), "restock_type 'teleport' is not one of"),
         (refund_line(quantity=0), "quantity must be a positive integer, got 0"),
         (refund_line(line_item=None), "refund line item's line_item must be a JSON object"),
@@ -183,8 +213,19 @@ def test_a_broken_refund_line_is_rejected_and_the_others_apply(line: object, rea
         "refund:929361464001:line:1058498311001", "refund:929361464001:line:1058498311004"]
 
 
+def test_a_refund_of_the_older_form_returns_its_lines_by_its_restock_flag() -> None:
+    refund = payload("refunds_create.json")
+    for line in refund["refund_line_items"]:
+        del line["restock_type"]
+        line["location_id"] = None
+    restocked = accepted(list(refund_created({**refund, "restock": True})))
+    assert [(r.type, r.location_code) for r in restocked] == [(MovementType.RETURN, "")] * 4
+    assert list(refund_created({**refund, "restock": False})) == []
+
+
 def test_broken_order_lines_are_rejected_with_their_reason() -> None:
     order = payload("orders_create_pos.json")
+    order["fulfillments"] = []
     order["line_items"][0]["quantity"] = -1
     order["line_items"][1].update(sku=None, variant_id=None)
 

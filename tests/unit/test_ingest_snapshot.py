@@ -59,7 +59,9 @@ def test_broken_rows_are_rejected_with_their_reason_and_the_others_apply() -> No
     reasons = {p: r.reason for p, r in results.items() if isinstance(r, Rejected)}
     assert reasons == {
         "line 2": "on_hand must be a non-negative integer, got -4",
-        "line 3": "as_of '2024-03-01 23:00' has no time zone (add Z or an offset like +01:00)",
+        "line 3": (
+            "as_of '2024-03-01 23:00' has no time zone: add Z or an offset like +01:00, or set "
+            "the source's time_zone (PUT /v1/sources/{source}/settings) and import again"),
         "line 4": "on_hand must be a non-negative integer, got 'many'",
         "line 5": "location is missing",
         "line 10": "has 2 fields, expected 4 (location,sku,on_hand,as_of) "

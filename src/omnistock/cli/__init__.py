@@ -6,7 +6,7 @@ import typer
 
 from .admin import init, keys_app, verify
 from .demo import demo
-from .feeds import import_command, mappings_app, quarantine_app
+from .feeds import import_command, mappings_app, quarantine_app, sources_app
 from .orders import route
 from .plan import plan_app
 from .serve import serve
@@ -21,6 +21,7 @@ app.add_typer(keys_app, name="keys")
 app.command("import")(import_command)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(sources_app, name="sources")
 app.command("route")(route)
 app.add_typer(plan_app, name="plan")
 app.add_typer(transfers_app, name="transfers")

@@ -56,3 +56,12 @@ def validate_gln(code: str, field: str = "gln") -> str:
 
 def with_check_digit(body: str) -> str:
     return body + str(check_digit(body))
+
+
+def check_digit_problem(code: str, lengths: tuple[int, ...] = GTIN_LENGTHS) -> str | None:
+    """Why a code shaped like a GS1 key (all digits, one of `lengths`) is not one: its check
+    digit, or None when it is not shaped like one or is valid. Tells a mistyped GTIN or GLN
+    apart from a code that was never meant to be one."""
+    if not code.isdigit() or len(code) not in lengths or _has_valid_check_digit(code):
+        return None
+    return f"check digit {code[-1]} is wrong, expected {check_digit(code[:-1])}"

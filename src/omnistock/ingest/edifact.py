@@ -1,26 +1,33 @@
-"""UN/EDIFACT INVRPT (EANCOM inventory report) -> counts, parsed with pydifact.
+"""UN/EDIFACT INVRPT (EANCOM inventory report) -> counts, streamed (ingest/edifact_syntax.py).
 
-Envelope: the interchange is checked whole before anything is yielded: it must parse, start
-with UNB and end with UNZ, UNZ must carry UNB's control reference and the number of messages
-(or groups), and each UNH..UNT message must have its UNT segment count and reference right.
-Any failure gives one Rejected for the interchange (position "interchange") and no records:
-pydifact itself only fails when a file is cut inside a segment. Messages other than INVRPT
-are rejected one by one.
+Envelope: the interchange is checked whole before anything is yielded, in a first pass over
+the file that holds one segment at a time: it must start with UNB and end with UNZ, UNZ must
+carry UNB's control reference and the number of messages (or groups), and each UNH..UNT
+message must have its UNT segment count and reference right. Any failure gives one Rejected
+for the interchange (position "interchange") and no records. A second pass yields the records.
+A file object that cannot seek is spooled to a temporary file first. Messages other than
+INVRPT are rejected one by one.
 
-Content (EANCOM 1997 / 2002: header DTM, LOC; then LIN-[INV]-QTY-[LOC]-[DTM] per item):
+Content (EANCOM 1997 / 2002: header DTM, NAD, LOC; then LIN-[INV]-QTY-[INV]-[LOC]-[DTM] per
+item; in D.96A the INV follows its QTY, from D.97A on it opens the group):
 
 - `LIN+n++<gtin>:SRV` (or EN/UP/no type): the item, validated GTIN -> GTIN-14, "gtin";
   other item number types are kept as "source" codes.
 - `QTY+145:<n>[:PCE]` (actual stock) -> one count of `n` (a whole number >= 0, in units).
   Other EANCOM stock qualifiers (in transit, damaged, minimum ...) are not counts and are
-  skipped; an unknown qualifier is rejected.
-- Location: the LOC after the QTY, else a LOC between LIN and QTY, else the header LOC.
-  `LOC+<qualifier>+<id>::9` (agency 9 = GS1) must be a valid GLN -> "gln"; another agency's
-  id is kept as "source".
+  skipped; an unknown qualifier is rejected. A second QTY+145 of the same item, location and
+  time in a message is a sub-quantity of the first (by package or batch) and is not a count.
+- Location: the LOC after the QTY, else a LOC between LIN and QTY, else the header LOC, else
+  the header party that holds the stock: `NAD+SN` (store), `NAD+WH` (warehouse), `NAD+GY`
+  (inventory reporting party), `NAD+BY` (buyer), in that order. An id with agency 9 (GS1)
+  must be a valid GLN -> "gln"; another agency's id is kept as "source".
 - Time: the DTM+366/179 (inventory date) after the QTY, else the item's, else the header's,
-  else the header DTM+137 (document date). Formats 102 CCYYMMDD, 203 CCYYMMDDHHMM and 204
-  CCYYMMDDHHMMSS, in `tz` (EDIFACT times carry no zone; default UTC). A 102 date means the end
-  of that day (23:59:59.999999): a report of a date states the stock at its close.
+  else the header DTM+137 (document date), else the interchange's preparation time (UNB).
+  Formats 102 CCYYMMDD, 203 CCYYMMDDHHMM and 204 CCYYMMDDHHMMSS, in `tz` (EDIFACT times
+  carry no zone: the source's time zone; default UTC). A 102 date means the close of that day
+  (23:59:59.999999), the sender's end of business; but a date of the very day UNB says the
+  interchange was prepared states the stock as of its preparation time (the day had not
+  closed yet), so that the day's later sales still apply on top of it.
 - `external_id`: `invrpt:{UNB sender}:{BGM document number}:{location}:{item}:{time in UTC}`,
   stable when the same report is sent again.
 
@@ -30,21 +37,16 @@ Content (EANCOM 1997 / 2002: header DTM, LOC; then LIN-[INV]-QTY-[LOC]-[DTM] per
 from __future__ import annotations
 
 import re
-import warnings
-from collections.abc import Iterator
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, tzinfo
 from typing import BinaryIO
 
-from pydifact.control import Characters
-from pydifact.exceptions import EDISyntaxError, MissingImplementationWarning
-from pydifact.parser import Parser
-from pydifact.segments import Segment
-from pydifact.serializer import Serializer
-
 from omnistock.domain import gs1
 from omnistock.domain.errors import InvalidInput
 
+from .edifact_syntax import Malformed, Segment, segments
 from .records import (
     Feed,
     FeedRecord,
@@ -57,8 +59,6 @@ from .records import (
     within_bound,
 )
 
-_CHARSETS = {"UNOA": "ascii", "UNOB": "ascii", "UNOC": "latin-1", "UNOD": "iso8859-2",
-             "UNOE": "iso8859-5", "UNOF": "iso8859-7", "UNOW": "utf-8", "UNOY": "utf-8"}
 _GTIN_TYPES = frozenset({"", "SRV", "EN", "UP"})
 _INVENTORY_DATES = frozenset({"366", "179"})
 _UNIT_CODES = frozenset({"", "PCE", "EA", "H87", "C62"})
@@ -67,25 +67,18 @@ _OTHER_QUANTITIES = frozenset({"1", "12", "21", "66", "81", "89", "96", "97", "9
                                "157", "160", "194", "197", "198", "199", "31E", "32E", "35E"})
 _DATE_FORMATS = {"102": ("%Y%m%d", 8), "203": ("%Y%m%d%H%M", 12), "204": ("%Y%m%d%H%M%S", 14)}
 _NUMBER = re.compile(r"-?[0-9]+(?:[.,]0*)?")
+# Parties that hold the reported stock, the most specific first.
+_HOLDERS = ("SN", "WH", "GY", "BY")
+_RAW_LIMIT = 1 << 16  # of an interchange or message quoted whole in a rejection
 
 Located = tuple[str, LocationScheme]
 Named = tuple[str, ItemScheme]
 
 
-class Malformed(Exception):
-    """The interchange cannot be trusted as a whole; the message is the reason."""
-
-
 @dataclass
 class _Interchange:
-    segments: list[Segment]  # UNB .. UNZ
-    serializer: Serializer
     sender: str
-
-    def raw(self, segments: list[Segment]) -> str:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MissingImplementationWarning)
-            return self.serializer.serialize(segments, with_una_header=False)
+    prepared: datetime | None  # UNB preparation date and time, in the source's zone
 
 
 @dataclass
@@ -113,147 +106,201 @@ class _Header:
     location: Located | str | None = None
     inventory_date: datetime | str | None = None
     document_date: datetime | str | None = None
-    items: list[_Item] = field(default_factory=list)
+    parties: dict[str, Located | str] = field(default_factory=dict)  # NAD qualifier -> id
+
+    def holder(self) -> Located | str | None:
+        return next((self.parties[q] for q in _HOLDERS if q in self.parties), None)
 
 
 def parse_edifact(fileobj: BinaryIO, *, tz: tzinfo = UTC) -> Feed:
     """Counts of an INVRPT interchange, or one Rejected when the interchange is malformed."""
-    data = fileobj.read()
-    try:
-        interchange = read_interchange(data)
-    except Malformed as exc:
-        yield Rejected("interchange", data.decode("utf-8", "backslashreplace"), str(exc))
-        return
-    for start, end in _messages(interchange.segments):
-        yield from _message(interchange, start, end, tz)
-
-
-def read_interchange(data: bytes) -> _Interchange:
-    """Decode, parse and check the envelope; raise Malformed with the reason."""
-    text = _decode(data)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", MissingImplementationWarning)
+    with _seekable(fileobj) as data:
         try:
-            segments = list(Parser().parse(text))
-        except EDISyntaxError as exc:
-            raise Malformed(f"not parseable EDIFACT: {exc}") from None
-        except Exception as exc:  # pydifact trips on some malformed service segments
-            raise Malformed(f"not parseable EDIFACT: {type(exc).__name__}: {exc}") from None
-    characters = Characters()
-    if segments and segments[0].tag == "UNA":
-        characters = Characters.from_str("UNA" + str(segments.pop(0).elements[0]))
-    _check_envelope(segments)
-    return _Interchange(segments, Serializer(characters), _element(segments[0], 1))
+            interchange = check_interchange(data, tz)
+        except Malformed as exc:
+            yield Rejected("interchange", _quote(data), str(exc))
+            return
+        data.seek(0)
+        yield from _records(data, interchange, tz)
 
 
-def _decode(data: bytes) -> str:
-    if not data.strip():
+class _seekable:
+    """The file itself when it can seek back, else a temporary copy (two passes read it)."""
+
+    def __init__(self, fileobj: BinaryIO) -> None:
+        self.fileobj: BinaryIO = fileobj
+        self.copy: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        seekable = getattr(self.fileobj, "seekable", None)
+        if seekable is not None and seekable():
+            return self.fileobj
+        copy: BinaryIO = tempfile.TemporaryFile()
+        shutil.copyfileobj(self.fileobj, copy)
+        copy.seek(0)
+        self.copy = copy
+        return copy
+
+    def __exit__(self, *_: object) -> None:
+        if self.copy is not None:
+            self.copy.close()
+
+
+def _quote(data: BinaryIO) -> str:
+    data.seek(0)
+    head = data.read(_RAW_LIMIT + 1)
+    text = head[:_RAW_LIMIT].decode("utf-8", "backslashreplace")
+    return text if len(head) <= _RAW_LIMIT else f"{text}... (cut at {_RAW_LIMIT} bytes)"
+
+
+def check_interchange(data: BinaryIO, tz: tzinfo = UTC) -> _Interchange:
+    """Check the envelope in one pass, a segment at a time; raise Malformed with the reason."""
+    first: Segment | None = None
+    last: Segment | None = None
+    open_message: Segment | None = None
+    messages = groups = count = 0
+    for number, segment in enumerate(segments(data), start=1):
+        if first is None:
+            if segment.tag != "UNB":
+                raise Malformed("interchange does not start with UNB")
+            first = segment
+        elif last is not None:
+            raise Malformed(f"segment {number}: {segment.tag} after UNZ")
+        elif segment.tag == "UNZ":
+            last = segment
+        elif segment.tag == "UNH":
+            if open_message is not None:
+                raise Malformed(f"segment {number}: UNH inside message "
+                                f"{open_message.element(0)!r}, which has no UNT")
+            open_message, count = segment, 1
+        elif segment.tag == "UNT":
+            if open_message is None:
+                raise Malformed(f"segment {number}: UNT outside a message")
+            _check_trailer(open_message, segment, count + 1)
+            open_message, messages = None, messages + 1
+        elif open_message is not None:
+            count += 1
+        elif segment.tag in {"UNG", "UNE"}:
+            groups += segment.tag == "UNG"
+        else:
+            raise Malformed(f"segment {number}: {segment.tag} outside a message (UNH..UNT)")
+        previous = segment
+    if first is None:
         raise Malformed("empty file: no interchange")
-    match = re.search(rb"UNB.(UNO[A-Z])", data[:300])
-    syntax = match.group(1).decode() if match else None
-    encoding = _CHARSETS.get(syntax or "", "utf-8")
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        declared = f"as UNB declares ({syntax})" if syntax in _CHARSETS else "(assumed)"
-        raise Malformed(f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid "
-                        f"{encoding}, the encoding {declared}") from None
-
-
-def _check_envelope(segments: list[Segment]) -> None:
-    if not segments or segments[0].tag != "UNB":
-        raise Malformed("interchange does not start with UNB")
-    if segments[-1].tag != "UNZ":
-        raise Malformed(f"interchange ends with {segments[-1].tag}, not UNZ: the file is cut "
+    if open_message is not None:
+        raise Malformed(f"message {open_message.element(0)!r} has no UNT: the file is cut")
+    if last is None:
+        raise Malformed(f"interchange ends with {previous.tag}, not UNZ: the file is cut "
                         "or incomplete")
-    reference, closing = _element(segments[0], 4), _element(segments[-1], 1)
+    reference, closing = first.element(4), last.element(1)
     if not reference:
         raise Malformed("UNB has no interchange control reference (its fifth element)")
     if closing != reference:
         raise Malformed(f"UNZ control reference {closing!r} does not match UNB's {reference!r}")
-    messages = list(_messages(segments))
-    groups = sum(1 for segment in segments if segment.tag == "UNG")
-    expected = groups or len(messages)
-    if _element(segments[-1], 0) != str(expected):
-        raise Malformed(f"UNZ counts {_element(segments[-1], 0)!r} messages or groups, the "
+    expected = groups or messages
+    if last.element(0) != str(expected):
+        raise Malformed(f"UNZ counts {last.element(0)!r} messages or groups, the "
                         f"interchange has {expected}")
+    return _Interchange(first.element(1), _prepared(first, tz))
 
 
-def _messages(segments: list[Segment]) -> Iterator[tuple[int, int]]:
-    """(UNH index, UNT index) of each message, checking UNT's count and reference."""
-    start: int | None = None
-    for index, segment in enumerate(segments[1:-1], start=1):
-        if segment.tag == "UNH":
-            if start is not None:
-                raise Malformed(f"segment {index + 1}: UNH inside message "
-                                f"{_element(segments[start], 0)!r}, which has no UNT")
-            start = index
-        elif segment.tag == "UNT":
-            if start is None:
-                raise Malformed(f"segment {index + 1}: UNT outside a message")
-            _check_trailer(segments[start], segment, index - start + 1)
-            yield start, index
-            start = None
-        elif start is None and segment.tag not in {"UNG", "UNE"}:
-            raise Malformed(f"segment {index + 1}: {segment.tag} outside a message (UNH..UNT)")
-    if start is not None:
-        raise Malformed(f"message {_element(segments[start], 0)!r} has no UNT: the file is cut")
+def _prepared(unb: Segment, tz: tzinfo) -> datetime | None:
+    """UNB's preparation date (YYMMDD, or CCYYMMDD in syntax 4) and time (HHMM)."""
+    day, clock = unb.element(3, 0), unb.element(3, 1)
+    pattern = {6: "%y%m%d", 8: "%Y%m%d"}.get(len(day))
+    if pattern is None or len(clock) != 4:
+        return None
+    try:
+        moment = datetime.strptime(day + clock, pattern + "%H%M")
+        return in_utc(moment.replace(tzinfo=tz), "UNB preparation time")
+    except (ValueError, InvalidInput):
+        return None
 
 
 def _check_trailer(unh: Segment, unt: Segment, count: int) -> None:
-    reference = _element(unh, 0)
-    if _element(unt, 1) != reference:
-        raise Malformed(f"UNT reference {_element(unt, 1)!r} does not match UNH's {reference!r}")
-    if _element(unt, 0) != str(count):
-        raise Malformed(f"message {reference!r}: UNT counts {_element(unt, 0)!r} segments, the "
+    reference = unh.element(0)
+    if unt.element(1) != reference:
+        raise Malformed(f"UNT reference {unt.element(1)!r} does not match UNH's {reference!r}")
+    if unt.element(0) != str(count):
+        raise Malformed(f"message {reference!r}: UNT counts {unt.element(0)!r} segments, the "
                         f"message has {count}")
 
 
-def _message(interchange: _Interchange, start: int, end: int, tz: tzinfo) -> Feed:
-    segments = interchange.segments
-    kind = _element(segments[start], 1)
-    if kind != "INVRPT":
-        raw = interchange.raw(segments[start:end + 1])
-        yield Rejected(f"segment {start + 1}", raw, f"message {_element(segments[start], 0)!r} "
-                       f"is {kind or 'untyped'}, not INVRPT: not applied")
-        return
-    reader = _Reader(interchange, tz)
-    for index in range(start + 1, end + 1):
-        yield from reader.read(index + 1, segments[index])
+def _records(data: BinaryIO, interchange: _Interchange, tz: tzinfo) -> Feed:
+    reader: _Reader | None = None
+    skipped: list[str] | None = None  # the raw text of a message that is not an INVRPT
+    start = 0
+    for number, segment in enumerate(segments(data), start=1):
+        if segment.tag == "UNH":
+            start = number
+            if segment.element(1, 0) == "INVRPT":
+                reader = _Reader(interchange, tz, segment.element(1, 2))
+            else:
+                skipped = [segment.raw]
+            continue
+        if skipped is not None:
+            if sum(map(len, skipped)) < _RAW_LIMIT:
+                skipped.append(segment.raw)
+            if segment.tag == "UNT":
+                yield Rejected(f"segment {start}", "".join(skipped)[:_RAW_LIMIT],
+                               _not_invrpt(skipped[0]))
+                skipped = None
+            continue
+        if reader is not None:
+            yield from reader.read(number, segment)
+            if segment.tag == "UNT":
+                reader = None
+
+
+def _not_invrpt(unh_raw: str) -> str:
+    reference, kind = _unh_fields(unh_raw)
+    return f"message {reference!r} is {kind or 'untyped'}, not INVRPT: not applied"
+
+
+def _unh_fields(unh_raw: str) -> tuple[str, str]:
+    parts = unh_raw.rstrip("'").split("+")
+    reference = parts[1] if len(parts) > 1 else ""
+    kind = parts[2].split(":")[0] if len(parts) > 2 else ""
+    return reference, kind
 
 
 class _Reader:
     """Walks one INVRPT message, segment by segment, yielding a result per QTY+145."""
 
-    def __init__(self, interchange: _Interchange, tz: tzinfo) -> None:
+    def __init__(self, interchange: _Interchange, tz: tzinfo, release: str) -> None:
         self.interchange = interchange
         self.tz = tz
         self.header = _Header()
         self.item: _Item | None = None
         self.stock: _Stock | None = None
+        self.seen: set[tuple[str, str, datetime]] = set()
+        # Up to D.96A an INV follows the QTY it qualifies; from D.97A on it opens the group.
+        self.inv_opens = not (release[:2].isdigit() and "90" <= release[:2] <= "96")
 
     def read(self, number: int, segment: Segment) -> Feed:
         tag = segment.tag
-        if tag in {"LIN", "INV", "QTY", "UNT"}:
+        if tag in {"LIN", "QTY", "UNT"} or (tag == "INV" and self.inv_opens):
             yield from self._flush()
         elif self.stock is not None:
             self.stock.segments.append(segment)
         if tag == "BGM":
-            self.header.document = _element(segment, 1)
+            self.header.document = segment.element(1)
         elif tag == "LIN":
             self.item = _Item(segment, _item(segment))
         elif tag == "QTY":
             yield from self._quantity(number, segment)
         elif tag == "LOC":
-            self._locate(_location(segment))
+            self._locate(_location(segment, "LOC"))
+        elif tag == "NAD" and self.item is None and segment.element(0) in _HOLDERS:
+            self._party(segment)
         elif tag == "DTM":
-            self._date(_element(segment, 0), segment)
+            self._date(segment.element(0), segment)
 
     def _quantity(self, number: int, segment: Segment) -> Feed:
-        qualifier = _element(segment, 0)
+        qualifier = segment.element(0)
         if qualifier in _OTHER_QUANTITIES:
             return
-        raw = self.interchange.raw([segment])
+        raw = segment.raw
         if qualifier != "145":
             yield Rejected(f"segment {number}", raw, f"QTY qualifier {qualifier!r} is unknown: "
                            "expected 145 (actual stock)")
@@ -261,6 +308,16 @@ class _Reader:
             yield Rejected(f"segment {number}", raw, "QTY+145 before any LIN: no item")
         else:
             self.stock = _Stock(number, [segment], _on_hand(segment))
+
+    def _party(self, nad: Segment) -> None:
+        qualifier, party = nad.element(0), _location(nad, f"NAD+{nad.element(0)}")
+        known = self.header.parties.get(qualifier)
+        if known is None or known == party or isinstance(party, str):
+            self.header.parties[qualifier] = known if isinstance(party, str) and known else party
+        elif isinstance(known, tuple):
+            self.header.parties[qualifier] = (
+                f"the header names two NAD+{qualifier} parties ({known[0]} and {party[0]}): "
+                "which one holds the stock is ambiguous")
 
     def _locate(self, location: Located | str) -> None:
         if self.stock is not None:
@@ -277,37 +334,43 @@ class _Reader:
     def _date(self, qualifier: str, dtm: Segment) -> None:
         """Inventory dates (366, 179) at any level; the document date (137) in the header."""
         in_header = self.item is None
+        moment = lambda: _moment(dtm, self.tz, self.interchange.prepared)  # noqa: E731
         if qualifier == "137" and in_header:
-            self.header.document_date = _moment(dtm, self.tz)
+            self.header.document_date = moment()
         elif qualifier not in _INVENTORY_DATES:
             return  # best-before, production and other dates do not date the stock
         elif self.stock is not None:
-            self.stock.date = self.stock.date or _moment(dtm, self.tz)
+            self.stock.date = self.stock.date or moment()
         elif self.item is not None:
-            self.item.date = _moment(dtm, self.tz)
+            self.item.date = moment()
         else:
-            self.header.inventory_date = _moment(dtm, self.tz)
+            self.header.inventory_date = moment()
 
     def _flush(self) -> Feed:
         stock, self.stock = self.stock, None
         if stock is None or self.item is None:
             return
         item, header = self.item, self.header
-        raw = self.interchange.raw([item.lin, *stock.segments])
+        raw = "".join(s.raw for s in (item.lin, *stock.segments))
         position = f"segment {stock.number}"
-        location = stock.location or item.location or header.location
-        moment = stock.date or item.date or header.inventory_date or header.document_date
+        location = stock.location or item.location or header.location or header.holder()
+        moment = (stock.date or item.date or header.inventory_date or header.document_date
+                  or self.interchange.prepared)
         problem = next((value for value in (item.item, stock.quantity, location, moment)
                         if isinstance(value, str)), None)
         if problem is None and location is None:
-            problem = "no LOC names the location of this stock"
+            problem = ("no LOC or NAD+SN/WH/GY/BY names the location of this stock")
         if problem is None and moment is None:
-            problem = "no DTM+366, DTM+179 or DTM+137 dates this stock"
+            problem = "no DTM+366, DTM+179 or DTM+137, nor UNB preparation time, dates this stock"
         if problem is not None:
             yield Rejected(position, raw, problem)
             return
         assert isinstance(item.item, tuple) and isinstance(stock.quantity, int)
         assert isinstance(location, tuple) and isinstance(moment, datetime)
+        seen = (item.item[0], location[0], moment)
+        if seen in self.seen:
+            return  # a sub-quantity (by package, batch ...) of the count already read
+        self.seen.add(seen)
         key = f"invrpt:{self.interchange.sender}:{header.document}:{location[0]}:" \
             f"{item.item[0]}:{utc_key(moment)}"
         yield FeedRecord(position=position, kind="count", type=None, item_code=item.item[0],
@@ -317,9 +380,9 @@ class _Reader:
 
 
 def _item(lin: Segment) -> Named | str:
-    number, kind = _element(lin, 2, 0), _element(lin, 2, 1)
+    number, kind = lin.element(2, 0), lin.element(2, 1)
     if not number:
-        return f"LIN {_element(lin, 0)!r} has no item number"
+        return f"LIN {lin.element(0)!r} has no item number"
     if kind not in _GTIN_TYPES:
         return number, "source"
     try:
@@ -328,20 +391,21 @@ def _item(lin: Segment) -> Named | str:
         return exc.detail
 
 
-def _location(loc: Segment) -> Located | str:
-    code, agency = _element(loc, 1, 0), _element(loc, 1, 2)
+def _location(segment: Segment, what: str) -> Located | str:
+    """The party or place id of a LOC or NAD (both in element 1: id, list, agency)."""
+    code, agency = segment.element(1, 0), segment.element(1, 2)
     if not code:
-        return f"LOC+{_element(loc, 0)} has no location identification"
+        return f"{what} has no location identification"
     if agency != "9":
         return code, "source"
     try:
-        return gs1.validate_gln(code, field="LOC location (GLN)"), "gln"
+        return gs1.validate_gln(code, field=f"{what.split('+')[0]} location (GLN)"), "gln"
     except InvalidInput as exc:
         return exc.detail
 
 
 def _on_hand(qty: Segment) -> int | str:
-    value, unit = _element(qty, 0, 1), _element(qty, 0, 2)
+    value, unit = qty.element(0, 1), qty.element(0, 2)
     if unit not in _UNIT_CODES:
         return f"QTY+145 {value} is in {unit}, not in units"
     if not _NUMBER.fullmatch(value):
@@ -356,8 +420,8 @@ def _on_hand(qty: Segment) -> int | str:
     return number
 
 
-def _moment(dtm: Segment, tz: tzinfo) -> datetime | str:
-    qualifier, value, code = (_element(dtm, 0, i) for i in range(3))
+def _moment(dtm: Segment, tz: tzinfo, prepared: datetime | None) -> datetime | str:
+    qualifier, value, code = (dtm.element(0, i) for i in range(3))
     if code not in _DATE_FORMATS:
         return f"DTM+{qualifier} format {code!r} is not supported (102, 203 or 204)"
     pattern, length = _DATE_FORMATS[code]
@@ -370,16 +434,9 @@ def _moment(dtm: Segment, tz: tzinfo) -> datetime | str:
     if code == "102":
         moment = datetime.combine(moment.date(), time.max)
     try:
-        return in_utc(moment.replace(tzinfo=tz), f"DTM+{qualifier}")
+        instant = in_utc(moment.replace(tzinfo=tz), f"DTM+{qualifier}")
     except InvalidInput as exc:
         return exc.detail
-
-
-def _element(segment: Segment, index: int, component: int = 0) -> str:
-    """One component of one data element, '' when absent."""
-    if index >= len(segment.elements):
-        return ""
-    value = segment.elements[index]
-    if isinstance(value, list):
-        return str(value[component]) if component < len(value) else ""
-    return str(value) if component == 0 and value is not None else ""
+    if code == "102" and prepared is not None and moment.date() == prepared.astimezone(tz).date():
+        return prepared  # the day had not closed when the report was made
+    return instant  # a later day is a date in the future: the time window refuses it

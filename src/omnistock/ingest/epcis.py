@@ -14,7 +14,11 @@ bizStep, in its short form, as `urn:epcglobal:cbv:bizstep:<step>` or as
 |-----------------------------------|------------------------------------------------------------|
 | `receiving`                       | `receipt` at bizLocation, else readPoint                   |
 | `shipping`                        | `transfer_out` at readPoint, else bizLocation (the objects |
-|                                   | leave the store or DC; no bizLocation while in transit)    |
+|                                   | leave the store or DC; no bizLocation while in transit);   |
+|                                   | and for each `destinationList` entry of type `location`,   |
+|                                   | an `expected` at that location (its `incoming`), due from  |
+|                                   | eventTime (EPCIS gives no arrival time), which the         |
+|                                   | destination's `receiving` event later closes               |
 | `retail_selling`                  | `sale` at readPoint, else bizLocation                      |
 | `cycle_counting`, `stock_taking`  | a count at bizLocation, else readPoint                     |
 | anything else                     | Rejected "bizStep X not applied"                           |
@@ -72,6 +76,10 @@ _DL_KEYS = frozenset({"00", "01", "253", "255", "401", "402", "414", "417", "800
                       "8006", "8010", "8013", "8017", "8018"})
 
 
+_LOCATION_TYPES = re.compile(r"(?:urn:epcglobal:cbv:sdt:|https?://ref\.gs1\.org/cbv/SDT-|"
+                             r"cbv:SDT-)?location")
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     kind: Kind
@@ -79,6 +87,7 @@ class _Plan:
     location: str
     occurred_at: datetime
     key: str
+    destinations: tuple[str, ...] = ()  # GLNs a shipment is bound for
 
 
 def parse_epcis(fileobj: BinaryIO) -> Feed:
@@ -157,6 +166,14 @@ def _event(number: int, event: Any) -> Feed:
             location_scheme="gln", quantity=quantity, occurred_at=plan.occurred_at,
             external_id=f"{plan.key}:{gtin}", raw=_dump(event),
         )
+        for gln in plan.destinations:
+            yield FeedRecord(
+                position=f"{position} destination {gln}", kind="movement",
+                type=MovementType.EXPECTED, item_code=gtin, item_scheme="gtin",
+                location_code=gln, location_scheme="gln", quantity=quantity,
+                occurred_at=plan.occurred_at, external_id=f"{plan.key}:{gtin}:to:{gln}",
+                raw=_dump(event), expected_at=plan.occurred_at,
+            )
 
 
 def _plan(event: Any) -> _Plan:
@@ -183,7 +200,19 @@ def _plan(event: Any) -> _Plan:
         location=_location(event, step),
         occurred_at=parse_timestamp(event.get("eventTime"), "eventTime"),
         key=_event_key(event),
+        destinations=_destinations(event) if step == "shipping" else (),
     )
+
+
+def _destinations(event: Mapping[str, Any]) -> tuple[str, ...]:
+    """The locations of a shipment's `destinationList` (owning or possessing parties are not
+    places: they are left out). A location that is not a GLN refuses the event."""
+    found = []
+    for index, entry in enumerate(_array(event, "destinationList"), start=1):
+        kind = entry.get("type") if isinstance(entry, dict) else None
+        if isinstance(kind, str) and _LOCATION_TYPES.fullmatch(kind.strip()):
+            found.append(location_gln(entry.get("destination"), f"destinationList[{index}]"))
+    return tuple(dict.fromkeys(found))
 
 
 def biz_step(value: object) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from omnistock.domain import gs1
 from omnistock.domain.errors import InvalidInput
@@ -20,24 +20,62 @@ from omnistock.domain.feeds import FeedRecord, ItemScheme, LocationScheme, Rejec
 from omnistock.domain.movements import MAX_QUANTITY
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+# Tills and spreadsheets write whole quantities as decimals ("1.0", "2.000"). A decimal comma
+# is not read: "2,000" is 2 in one country and 2000 in another.
+_WHOLE_DECIMAL = re.compile(r"([+-]?[0-9]+)\.0*")
+_DECIMAL = re.compile(r"[+-]?[0-9]*\.[0-9]+")
 
 ParseResult = FeedRecord | Rejected
 Feed = Iterator[ParseResult]
 
 
-def parse_timestamp(value: object, field: str) -> datetime:
-    """ISO 8601 with a zone (Z or an offset) -> aware UTC datetime; naive times are refused."""
+def parse_timestamp(value: object, field: str, zone: tzinfo | None = None) -> datetime:
+    """ISO 8601 -> aware UTC datetime. A time with no offset is read in `zone` (the source's
+    configured time zone), and refused when the source has none: it would be ambiguous."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{field} is missing", field=field)
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise InvalidInput(f"{field} {value!r} is not an ISO 8601 date-time", field=field) from None
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
+    return aware(parsed, field, zone, value)
+
+
+def aware(moment: datetime, field: str, zone: tzinfo | None, written: str) -> datetime:
+    """`moment` in UTC; a naive one is local time in `zone`."""
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        return in_utc(moment, field)
+    if zone is None:
         raise InvalidInput(
-            f"{field} {value!r} has no time zone (add Z or an offset like +01:00)", field=field
-        )
-    return in_utc(parsed, field)
+            f"{field} {written!r} has no time zone: add Z or an offset like +01:00, or set the "
+            "source's time_zone (PUT /v1/sources/{source}/settings) and import again",
+            field=field)
+    local = moment.replace(tzinfo=zone)
+    # A wall-clock time skipped when clocks go forward names no instant at all.
+    if in_utc(local, field).astimezone(zone).replace(tzinfo=None) != moment:
+        raise InvalidInput(f"{field} {written!r} does not exist in {zone} (the clocks went "
+                           "forward over it)", field=field)
+    return in_utc(local, field)
+
+
+def parse_date_time(date: object, time_: object, field: str, zone: tzinfo | None,
+                    date_format: str | None = None) -> datetime:
+    """A date column and a time column (HH:MM[:SS]), as tills export them, in `zone`."""
+    if not isinstance(date, str) or not date.strip():
+        raise InvalidInput(f"{field} date is missing", field=field)
+    if not isinstance(time_, str) or not time_.strip():
+        raise InvalidInput(f"{field} time is missing", field=field)
+    written = f"{date.strip()} {time_.strip()}"
+    try:
+        day = (datetime.strptime(date.strip(), date_format).date() if date_format
+               else datetime.fromisoformat(date.strip()).date())
+        clock = datetime.fromisoformat(f"2000-01-01T{time_.strip()}")
+    except ValueError:
+        expected = date_format or "YYYY-MM-DD"
+        raise InvalidInput(f"{field} {written!r} is not a date ({expected}) and a time "
+                           "(HH:MM[:SS])", field=field) from None
+    moment = datetime.combine(day, clock.time().replace(tzinfo=None), tzinfo=clock.tzinfo)
+    return aware(moment, field, zone, written)
 
 
 def in_utc(moment: datetime, field: str) -> datetime:
@@ -51,19 +89,32 @@ def in_utc(moment: datetime, field: str) -> datetime:
 
 
 def parse_count(value: object, field: str, *, allow_zero: bool) -> int:
-    """A whole number of units, at most MAX_QUANTITY, from a JSON int or a string of digits."""
+    """A whole number of units, at most MAX_QUANTITY, from a JSON number or a string of
+    digits; a decimal is accepted when it is whole (`1.0`), refused with a reason otherwise."""
     what = "a non-negative" if allow_zero else "a positive"
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        number = whole_number(value.strip(), field)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    else:
-        raise InvalidInput(f"{field} must be {what} integer, got {_brief(repr(value))}",
-                           field=field)
+    number = parse_whole(value, field, what)
     if number < 0 or (number == 0 and not allow_zero):
         raise InvalidInput(f"{field} must be {what} integer, got {_brief(str(number))}",
                            field=field)
     return within_bound(number, field)
+
+
+def parse_whole(value: object, field: str, what: str = "an") -> int:
+    """A signed whole number of units written as an integer or a whole decimal."""
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None and _INTEGER.fullmatch(text):
+        return whole_number(text, field)
+    if text is not None and (whole := _WHOLE_DECIMAL.fullmatch(text)):
+        return whole_number(whole.group(1), field)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) <= MAX_QUANTITY:
+        return int(value)
+    if (text is not None and _DECIMAL.fullmatch(text)) or isinstance(value, float):
+        raise InvalidInput(f"{field} {_brief(str(value))} is not a whole number of units: "
+                           "omnistock counts units, not fractions", field=field)
+    raise InvalidInput(f"{field} must be {what} integer, got {_brief(repr(value))}",
+                       field=field)
 
 
 def whole_number(digits: str, field: str) -> int:

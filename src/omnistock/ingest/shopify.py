@@ -2,29 +2,42 @@
 
 Mapping (`item_scheme` "sku" when the line has a `sku`, else "source" with
 `"variant:{variant_id}"` or `"inventory_item:{inventory_item_id}"`; `location_scheme` is always
-"source" with Shopify's numeric `location_id`; times are the payload's, in UTC):
+"source" with Shopify's numeric `location_id`, or "" when Shopify gives none: the import then
+places the record through the source's default location mapping (code `*`), and quarantines
+it, retryable, while there is none; times are the payload's, in UTC):
 
 | topic                     | record                                                          |
 |---------------------------|-----------------------------------------------------------------|
-| `orders/create`           | a `sale` per line item, at the location of the fulfillment that |
-|                           | lists the line, else at the order's `location_id` (POS orders), |
-|                           | at `processed_at` (else `created_at`). Lines with neither are   |
-|                           | online lines not fulfilled yet: no record (their stock moves    |
-|                           | through omnistock's own order flow). `external_id`              |
-|                           | `order:{order_id}:line:{line_item_id}`                          |
+| `orders/create`           | a `sale` per line of each successful fulfillment in the order,  |
+|                           | at the fulfillment's location and time, `external_id`           |
+|                           | `fulfillment:{fulfillment_id}:line:{line_item_id}` (the same as |
+|                           | `fulfillments/create` gives, so receiving both applies once);   |
+|                           | a line in no fulfillment: at the order's `location_id` (POS),   |
+|                           | at `processed_at`, `order:{order_id}:line:{line_item_id}`; a    |
+|                           | line marked fulfilled with neither: at no location (see above). |
+|                           | Lines not fulfilled yet give no record (their stock moves       |
+|                           | through omnistock's own order flow).                            |
+| `fulfillments/create`,    | a `sale` per line of a fulfillment whose `status` is `success`  |
+| `fulfillments/update`     | (pending, open, cancelled, failed ones move nothing yet)        |
 | `refunds/create`          | a `return` per refund line with `restock_type` `return` or      |
-|                           | `legacy_restock`, at its `location_id`; `external_id`           |
-|                           | `refund:{refund_id}:line:{refund_line_item_id}`                 |
+|                           | `legacy_restock`, or of a refund of the older form with         |
+|                           | `"restock": true` and no `restock_type`, at the line's          |
+|                           | `location_id` (older refunds have none: see above);             |
+|                           | `external_id` `refund:{refund_id}:line:{refund_line_item_id}`   |
 | `orders/cancelled`        | the same returns, from the order's `refunds` (same external ids |
 |                           | as `refunds/create`, so receiving both applies each once)       |
-| `inventory_levels/update` | a count of `available` at `updated_at`; `external_id`           |
+| `inventory_levels/update` | Shopify's `available` at `updated_at`, a count of what is       |
+|                           | sellable (kind "available"): on_hand becomes it plus what       |
+|                           | omnistock holds there (committed, reserved, damaged, quality    |
+|                           | control, safety stock); `external_id`                           |
 |                           | `inventory_level:{inventory_item_id}:{location_id}:{updated_at}`|
+| `fulfillment_orders/*`    | nothing: a fulfillment order assigns or moves work between      |
+|                           | locations, no unit leaves a shelf until its fulfillment         |
 
 Not applied, on purpose: `restock_type` `cancel` (Shopify uses it for lines that were never
-fulfilled: the units never left the shelf, so adding them back would overstate on_hand) and
-`no_restock`; gift card lines. Caveat for the lead: Shopify's `available` excludes its committed
-and reserved units, so it is on_hand only when nothing is committed there; and if omnistock
-pushes levels to Shopify, the echoed `inventory_levels/update` must not be applied back.
+fulfilled: the units never left the shelf, so adding them back would overstate on_hand),
+`no_restock` and `"restock": false`; gift card lines. If omnistock pushes levels to Shopify,
+the echoed `inventory_levels/update` must not be applied back.
 """
 
 from __future__ import annotations
@@ -53,6 +66,12 @@ from .records import (
 
 RESTOCKED = frozenset({"return", "legacy_restock"})
 NOT_RESTOCKED = frozenset({"cancel", "no_restock"})
+NO_LOCATION = ""  # Shopify named no location: the import uses the source's default one
+FULFILLMENT_ORDER_TOPICS = ("fulfillment_orders/cancelled", "fulfillment_orders/moved",
+                            "fulfillment_orders/placed_on_hold",
+                            "fulfillment_orders/hold_released",
+                            "fulfillment_orders/fulfillment_request_accepted",
+                            "fulfillment_orders/scheduled_fulfillment_order_ready")
 
 
 def verify_hmac(raw_body: bytes, header_value: str, secret: str) -> bool:
@@ -95,11 +114,52 @@ def order_created(order: Mapping[str, Any]) -> Feed:
     if not isinstance(order.get("line_items"), list):
         yield Rejected(f"order {order_id}", _dump(order), "order has no line_items list")
         return
-    fulfilled_at = _fulfillment_locations(order)
+    lines = {line_id: line for line in order["line_items"]
+             if isinstance(line, dict) and (line_id := _optional_id(line.get("id")))}
+    shipped: set[str] = set()
+    for index, fulfillment in enumerate(_list(order, "fulfillments")):
+        if isinstance(fulfillment, dict) and fulfillment.get("status") == "success":
+            for record in fulfilled(fulfillment, lines,
+                                    f"order {order_id} fulfillments[{index}]", sold_at):
+                if isinstance(record, FeedRecord):
+                    shipped.add(record.external_id.rsplit(":", 1)[1])
+                yield record
     for index, line in enumerate(order["line_items"]):
         position = f"order {order_id} line_items[{index}]"
         try:
-            yield from _sale(order_id, line, position, sold_at, fulfilled_at, order)
+            yield from _sale(order_id, line, position, sold_at, shipped, order)
+        except InvalidInput as exc:
+            yield Rejected(position, _dump(line), exc.detail)
+
+
+def fulfillment_changed(fulfillment: Mapping[str, Any]) -> Feed:
+    """`fulfillments/create` and `fulfillments/update`: a sale per line once it succeeded."""
+    if fulfillment.get("status") != "success":
+        return
+    yield from fulfilled(fulfillment, {}, f"fulfillment {fulfillment.get('id')}")
+
+
+def fulfilled(fulfillment: Mapping[str, Any], order_lines: Mapping[str, Any],
+              where: str, order_time: datetime | None = None) -> Feed:
+    """Sales of a successful fulfillment's lines, at its time (else its order's)."""
+    try:
+        fulfillment_id = required_text(fulfillment.get("id"), "fulfillment id")
+        dated = fulfillment.get("created_at") or fulfillment.get("processed_at")
+        at = _time(fulfillment) if dated or order_time is None else order_time
+    except InvalidInput as exc:
+        yield Rejected(where, _dump(fulfillment), exc.detail)
+        return
+    location = _optional_id(fulfillment.get("location_id")) or NO_LOCATION
+    for index, line in enumerate(_list(fulfillment, "line_items")):
+        position = f"{where} line_items[{index}]"
+        try:
+            line = _object(line, "fulfillment line item")
+            line_id = required_text(line.get("id"), "line_items.id")
+            if line.get("gift_card") is True or order_lines.get(line_id, {}).get("gift_card"):
+                continue
+            item = {**order_lines.get(line_id, {}), **line}
+            yield _movement(position, MovementType.SALE, item, location, at,
+                            f"fulfillment:{fulfillment_id}:line:{line_id}")
         except InvalidInput as exc:
             yield Rejected(position, _dump(line), exc.detail)
 
@@ -119,10 +179,11 @@ def refund_created(refund: Mapping[str, Any]) -> Feed:
     except InvalidInput as exc:
         yield Rejected("refund", _dump(refund), f"refund {exc.detail}")
         return
+    legacy = refund.get("restock")  # refunds from before restock_type: one flag for all
     for index, line in enumerate(_list(refund, "refund_line_items")):
         position = f"refund {refund_id} refund_line_items[{index}]"
         try:
-            yield from _return(refund_id, line, position, restocked_at)
+            yield from _return(refund_id, line, position, restocked_at, legacy)
         except InvalidInput as exc:
             yield Rejected(position, _dump(line), exc.detail)
 
@@ -140,7 +201,7 @@ def inventory_level_updated(level: Mapping[str, Any]) -> Feed:
         yield Rejected("inventory_level", _dump(level), exc.detail)
         return
     yield FeedRecord(
-        position="inventory_level", kind="count", type=None,
+        position="inventory_level", kind="available", type=None,
         item_code=f"inventory_item:{item_id}", item_scheme="source",
         location_code=location_id, location_scheme="source",
         quantity=available, occurred_at=updated_at,
@@ -149,38 +210,58 @@ def inventory_level_updated(level: Mapping[str, Any]) -> Feed:
     )
 
 
+def no_stock_change(_: Mapping[str, Any]) -> Feed:
+    return iter(())
+
+
 TOPICS: dict[str, Callable[[Mapping[str, Any]], Feed]] = {
     "orders/create": order_created,
     "orders/cancelled": order_cancelled,
     "refunds/create": refund_created,
     "inventory_levels/update": inventory_level_updated,
+    "fulfillments/create": fulfillment_changed,
+    "fulfillments/update": fulfillment_changed,
+    **dict.fromkeys(FULFILLMENT_ORDER_TOPICS, no_stock_change),
+}
+# Why a topic applied may read no record: said in the reply, so that it is never silent.
+NOTES = {
+    **dict.fromkeys(FULFILLMENT_ORDER_TOPICS, "fulfillment orders move no stock: the "
+                    "fulfillment that ships them records the sale"),
+    "fulfillments/create": "only a fulfillment whose status is success moves stock",
+    "fulfillments/update": "only a fulfillment whose status is success moves stock",
+    "orders/create": "lines not fulfilled yet move no stock until their fulfillment",
 }
 
 
-def _sale(order_id: str, line: Any, position: str, sold_at: datetime,
-          fulfilled_at: dict[str, str], order: Mapping[str, Any]) -> Iterator[FeedRecord]:
+def _sale(order_id: str, line: Any, position: str, sold_at: datetime, shipped: set[str],
+          order: Mapping[str, Any]) -> Iterator[FeedRecord]:
     line = _object(line, "line item")
     line_id = required_text(line.get("id"), "line_items.id")
-    if line.get("gift_card") is True:
+    if line.get("gift_card") is True or line_id in shipped:
         return
-    location = fulfilled_at.get(line_id) or _optional_id(order.get("location_id"))
+    location = _optional_id(order.get("location_id"))
+    if location is None and line.get("fulfillment_status") in ("fulfilled", "partial"):
+        location = NO_LOCATION  # fulfilled, but Shopify does not say where from
     if location is None:
         return  # an online line not fulfilled yet: see the module docstring
     yield _movement(position, MovementType.SALE, line, location, sold_at,
                     f"order:{order_id}:line:{line_id}")
 
 
-def _return(refund_id: str, line: Any, position: str,
-            restocked_at: datetime) -> Iterator[FeedRecord]:
+def _return(refund_id: str, line: Any, position: str, restocked_at: datetime,
+            legacy: object) -> Iterator[FeedRecord]:
     line = _object(line, "refund line item")
     restock = line.get("restock_type")
+    if restock is None and isinstance(legacy, bool):
+        restock = "legacy_restock" if legacy else "no_restock"
     if restock in NOT_RESTOCKED:
         return
     if restock not in RESTOCKED:
         raise InvalidInput(f"restock_type {restock!r} is not one of return, legacy_restock, "
-                           "cancel, no_restock", field="restock_type")
+                           "cancel, no_restock (and the refund has no restock flag)",
+                           field="restock_type")
     line_id = required_text(line.get("id"), "refund_line_items.id")
-    location = required_text(line.get("location_id"), "location_id")
+    location = _optional_id(line.get("location_id")) or NO_LOCATION
     sold = _object(line.get("line_item"), "refund line item's line_item")
     quantity = parse_count(line.get("quantity"), "quantity", allow_zero=False)
     yield _movement(position, MovementType.RETURN, {**sold, "quantity": quantity}, location,
@@ -208,21 +289,6 @@ def _item(line: Mapping[str, Any]) -> tuple[str, ItemScheme]:
         raise InvalidInput("line has no sku and no variant_id (a custom item): cannot name "
                            "the item", field="sku")
     return f"variant:{variant}", "source"
-
-
-def _fulfillment_locations(order: Mapping[str, Any]) -> dict[str, str]:
-    """line item id -> location_id of the (not cancelled) fulfillment that lists it."""
-    where: dict[str, str] = {}
-    for fulfillment in _list(order, "fulfillments"):
-        if not isinstance(fulfillment, dict):
-            continue
-        location = _optional_id(fulfillment.get("location_id"))
-        if location is None or fulfillment.get("status") in {"cancelled", "error", "failure"}:
-            continue
-        for line in fulfillment.get("line_items") or []:
-            if isinstance(line, dict) and (line_id := _optional_id(line.get("id"))):
-                where.setdefault(line_id, location)
-    return where
 
 
 def _time(resource: Mapping[str, Any]) -> datetime:

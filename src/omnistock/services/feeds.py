@@ -6,14 +6,16 @@ already in the ledger) or quarantined (with its reason), so a summary always add
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..domain import gs1
 from ..domain.errors import DomainError
-from ..domain.feeds import FeedRecord, Rejected
+from ..domain.feeds import FeedRecord, Rejected, fingerprint, raw_fingerprint
 from ..domain.movements import MovementRequest, MovementType
 from ..store.database import Database
 from .context import iso
@@ -35,6 +37,8 @@ class ImportSummary:
     variance_positions: int = 0
     variance_units: int = 0
     variance_value: float = 0.0
+    # Fingerprints of the records held by this import (a retry keeps their rows open).
+    held: set[str] = field(default_factory=set)
 
     @property
     def adds_up(self) -> bool:
@@ -55,6 +59,7 @@ class ImportSummary:
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
         self.reasons.update(other.reasons)
+        self.held |= other.held
         self.variance_positions += other.variance_positions
         self.variance_units += other.variance_units
         self.variance_value += other.variance_value
@@ -80,7 +85,11 @@ class Unresolved(Exception):
 
 class Resolver:
     """Turns a source's item and location codes into ours: the source's own mappings first,
-    then GTIN / GLN, then our own sku and location codes."""
+    then GTIN / GLN, then our own sku and location codes.
+
+    A code that resolves to nothing is told apart by why: a source code with no mapping, a GS1
+    key no item or location carries, a GS1-shaped code with a wrong check digit (a typo, or a
+    key mangled on the way), or a plain code we do not know."""
 
     def __init__(self, db: Database, source: str) -> None:
         with db.uow(readonly=True) as uow:
@@ -88,6 +97,7 @@ class Resolver:
             self.gtins = uow.feeds.by_gtin()
             self.glns = uow.feeds.by_gln()
             self.skus, self.codes = uow.feeds.known()
+            self.had_open = uow.feeds.has_open(source)
         self.items = {m["code"]: m["target"] for m in maps if m["kind"] == "item"}
         self.locations = {m["code"]: m["target"] for m in maps if m["kind"] == "location"}
         self.source = source
@@ -97,43 +107,80 @@ class Resolver:
             self.gtins.get(r.item_code) if r.item_scheme == "gtin" else
             r.item_code if r.item_scheme == "sku" and r.item_code in self.skus else None)
         if found is None:
-            raise Unresolved(f"unmapped item {r.item_scheme} {r.item_code!r} for source "
-                             f"{self.source}")
+            raise Unresolved(self._why("item", r.item_scheme, r.item_code, gs1.GTIN_LENGTHS,
+                                       "GTIN"))
         return found
 
     def location(self, r: FeedRecord) -> str:
-        found = self.locations.get(r.location_code) or (
-            self.glns.get(r.location_code) if r.location_scheme == "gln" else
-            r.location_code if r.location_code in self.codes else None)
+        code = r.location_code or DEFAULT_LOCATION
+        found = self.locations.get(code) or (
+            self.glns.get(code) if r.location_scheme == "gln" else
+            code if code in self.codes else None)
+        if found is None and code == DEFAULT_LOCATION:
+            raise Unresolved(f"no location given for this record, and source {self.source} "
+                             f"has no default location: map one (omnistock mappings add "
+                             f"{self.source} location '{DEFAULT_LOCATION}' <location code>), "
+                             "then retry")
         if found is None:
-            raise Unresolved(f"unmapped location {r.location_scheme} {r.location_code!r} for "
-                             f"source {self.source}")
+            raise Unresolved(self._why("location", r.location_scheme, code, (gs1.GLN_LENGTH,),
+                                       "GLN"))
         return found
+
+    def _why(self, kind: str, scheme: str, code: str, lengths: tuple[int, ...],
+             key: str) -> str:
+        fix = (f"map it (omnistock mappings add {self.source} {kind} '{code}' "
+               f"<our {'sku' if kind == 'item' else 'location code'}>), then retry")
+        if scheme == "source":
+            return f"unmapped {kind} code {code!r} of source {self.source}: {fix}"
+        if scheme in ("gtin", "gln"):
+            return (f"unknown {key} {code!r}: no {kind} of ours carries it; set it on the "
+                    f"{kind}, or {fix}")
+        if problem := gs1.check_digit_problem(code, lengths):
+            return (f"bad check digit in {kind} code {code!r}: read as a {key}, its "
+                    f"{problem}; as a code of ours it is unknown too: correct the file, or "
+                    f"{fix}")
+        return f"unknown {kind} {code!r}: no {kind} of ours has this code; {fix}"
+
+
+FILE_UNREAD = "no line of the file was read"  # the end of a reason that refused a whole file
+
+# A record whose source gave no location (a Shopify refund from before locations) is placed
+# through the source's mapping of this code, when there is one.
+DEFAULT_LOCATION = "*"
 
 
 def import_records(db: Database, records: Iterable[FeedRecord | Rejected], *, source: str,
-                   fmt: str, batch_size: int = 1000,
+                   fmt: str, batch_size: int = 1000, actor: str | None = None,
                    on_batch: Callable[[ImportSummary], None] | None = None) -> ImportSummary:
-    """Stream `records` into the ledger, `batch_size` per transaction, in constant memory."""
+    """Stream `records` into the ledger, `batch_size` per transaction, in constant memory.
+
+    Every movement records `actor` (the API key's prefix), else `feed:<source>`. A record
+    held before and applied now (a corrected re-send, a retry) has its quarantine row closed."""
     summary = ImportSummary(source, fmt)
     resolver = Resolver(db, source)
+    who = actor or f"feed:{source}"
     chunk: list[FeedRecord | Rejected] = []
     for record in records:
         chunk.append(record)
         if len(chunk) >= batch_size:
-            _apply_chunk(db, resolver, chunk, summary)
+            _apply_chunk(db, resolver, chunk, summary, who)
             chunk = []
             if on_batch:
                 on_batch(summary)
     if chunk:
-        _apply_chunk(db, resolver, chunk, summary)
+        _apply_chunk(db, resolver, chunk, summary, who)
+    if resolver.had_open and summary.applied + summary.duplicates:
+        # The source's files are read now: a header refused before is no longer a problem.
+        with db.uow() as uow:
+            uow.feeds.resolve_unread_files(source, fmt, FILE_UNREAD, db.clock())
+            uow.commit()
     if on_batch:
         on_batch(summary)
     return summary
 
 
 def _apply_chunk(db: Database, resolver: Resolver, chunk: list[FeedRecord | Rejected],
-                 summary: ImportSummary) -> None:
+                 summary: ImportSummary, actor: str) -> None:
     summary.read += len(chunk)
     held: list[dict[str, Any]] = []
     moves: list[tuple[FeedRecord, MovementRequest]] = []
@@ -147,24 +194,34 @@ def _apply_chunk(db: Database, resolver: Resolver, chunk: list[FeedRecord | Reje
         except Unresolved as e:
             held.append(_held(summary, r.position, r.raw, str(e), r))
             continue
-        if r.kind == "count":
+        if r.kind in ("count", "available"):
             counts.append((r, CountRequest(sku, location, r.quantity, r.occurred_at,
-                                           summary.source, r.external_id)))
+                                           summary.source, r.external_id,
+                                           basis="available" if r.kind == "available"
+                                           else "on_hand")))
         else:
             assert r.type is not None
             moves.append((r, MovementRequest(r.type, sku, location, r.quantity, r.occurred_at,
-                                             summary.source, r.external_id)))
-    held += _apply_all(db, moves, summary, lambda reqs: apply_batch(db, reqs,
+                                             summary.source, r.external_id,
+                                             expected_at=r.expected_at)))
+    held += _apply_all(db, moves, summary, lambda reqs: apply_batch(db, reqs, actor,
                                                                        with_ids=False),
-                       lambda req: apply_batch(db, [req], with_ids=False, fields=False)[0],
+                       lambda req: apply_batch(db, [req], actor, with_ids=False,
+                                               fields=False)[0],
                        [])
     moved: list[dict[str, Any]] = []
-    held += _apply_all(db, counts, summary, lambda reqs: apply_counts(db, reqs),
-                       lambda req: apply_counts(db, [req])[0], moved)
+    held += _apply_all(db, counts, summary, lambda reqs: apply_counts(db, reqs, actor),
+                       lambda req: apply_counts(db, [req], actor)[0], moved)
     summary.add_variance(_valued(db, moved))
-    if held:
+    now = db.clock()
+    summary.held |= {h["fingerprint"] for h in held}
+    applied = [fp for r in chunk if isinstance(r, FeedRecord)
+               for fp in (fingerprint(summary.format, r), raw_fingerprint(summary.format, r.raw))
+               if fp not in summary.held] if resolver.had_open else []
+    if held or applied:
         with db.uow() as uow:
-            uow.feeds.quarantine([{**h, "created_at": db.clock()} for h in held])
+            uow.feeds.quarantine([{**h, "created_at": now, "last_seen_at": now} for h in held])
+            uow.feeds.resolve_applied(summary.source, applied, now)
             uow.commit()
 
 
@@ -215,16 +272,21 @@ def _held(summary: ImportSummary, position: str, raw: str, reason: str,
           record: FeedRecord | None) -> dict[str, Any]:
     summary.quarantined += 1
     summary.reasons[_reason_kind(reason)] += 1
+    held = record or Rejected(position, raw, reason)
     return {"source": summary.source, "format": summary.format,
-            "position": _text(position), "raw": _text(raw), "reason": _text(reason),
-            "status": "open",
+            "position": _text(position)[:200], "raw": _text(raw), "reason": _text(reason),
+            "status": "open", "fingerprint": fingerprint(summary.format, held),
             "record": _record_json(record) if record else None}
 
 
 def _reason_kind(reason: str) -> str:
-    """A reason without the values it quotes ("unmapped item sku 'X' for ..." -> "unmapped item
-    sku"), so that the summary groups records by what went wrong."""
-    return reason.split(" '")[0].split(' "')[0][:80]
+    """A reason with the values it quotes masked ("unknown item 'X': ..." -> "unknown item
+    '…': ..."), so that the summary groups records by what went wrong, whole; the quarantine
+    keeps each reason as it is."""
+    return _QUOTED.sub(lambda m: f"{m.group()[0]}…{m.group()[0]}", reason)
+
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
 def _text(value: str) -> str:
@@ -237,29 +299,37 @@ def _record_json(r: FeedRecord) -> dict[str, Any]:
     data = asdict(r)
     data["type"] = r.type.value if r.type else None
     data["occurred_at"] = iso(r.occurred_at)
+    data["expected_at"] = iso(r.expected_at) if r.expected_at else None
     return data
 
 
 def _record_from_json(data: dict[str, Any]) -> FeedRecord:
+    expected = data.get("expected_at")
     return FeedRecord(**{**data, "type": MovementType(data["type"]) if data["type"] else None,
-                         "occurred_at": datetime.fromisoformat(data["occurred_at"])})
+                         "occurred_at": datetime.fromisoformat(data["occurred_at"]),
+                         "expected_at": datetime.fromisoformat(expected) if expected else None})
 
 
-def retry_quarantine(db: Database, source: str | None = None) -> ImportSummary:
-    """Apply again the quarantined records that parsed (e.g. after a mapping was added).
-    Malformed records stay quarantined: only a corrected re-send can fix them. A record that
-    fails again is quarantined anew with its current reason; the old row is resolved."""
+def retry_quarantine(db: Database, source: str | None = None, ids: list[int] | None = None,
+                     actor: str | None = None) -> ImportSummary:
+    """Apply again the quarantined records that parsed (e.g. after a mapping was added): all,
+    a source's, or the rows `ids`. Malformed records stay quarantined: only a corrected re-send
+    can fix them (and closes their row). A record that fails again keeps its row, open, with
+    its current reason; one that applies, or is found already applied, has its row closed."""
     with db.uow(readonly=True) as uow:
-        rows = [r for r in uow.feeds.quarantined(source=source, limit=100_000) if r["record"]]
+        rows = [r for r in uow.feeds.quarantined(source=source, limit=100_000, ids=ids)
+                if r["record"]]
     total = ImportSummary(source or "*", "retry")
-    by_source: dict[str, list[dict[str, Any]]] = {}
+    by_source: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        by_source.setdefault(row["source"], []).append(row)
-    for src, group in by_source.items():
+        by_source.setdefault((row["source"], row["format"]), []).append(row)
+    for (src, fmt), group in by_source.items():
         part = import_records(db, (_record_from_json(r["record"]) for r in group),
-                              source=src, fmt=group[0]["format"])
+                              source=src, fmt=fmt, actor=actor)
+        # Rows from before fingerprints: their record now has a row of its own if it failed.
+        legacy = [r["id"] for r in group if r["fingerprint"] is None]
         with db.uow() as uow:
-            uow.feeds.resolve([r["id"] for r in group], db.clock())
+            uow.feeds.resolve(legacy, db.clock())
             uow.commit()
         total.merge(part)
     return total
@@ -269,7 +339,8 @@ def quarantine_view(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "source": row["source"], "format": row["format"],
             "position": row["position"], "raw": row["raw"], "reason": row["reason"],
             "status": row["status"], "created_at": iso(row["created_at"]),
-            "retryable": row["record"] is not None}
+            "last_seen_at": iso(row["last_seen_at"] or row["created_at"]),
+            "seen": row["seen"], "retryable": row["record"] is not None}
 
 
 def list_quarantine(db: Database, source: str | None = None,

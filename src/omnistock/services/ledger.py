@@ -129,6 +129,9 @@ def replay_or_conflict(existing: dict[str, Any], digest: str, sku: str, location
     return Applied(existing, sku, location, replayed=True)
 
 
+EXPIRY_ACTOR = "system:expiry"  # the actor of holds returned because their time ran out
+
+
 def expire_lapsed(uow: UnitOfWork, now: datetime, *, key: Key | None = None,
                   limit: int = 500) -> int:
     """Return the units of due holds (all, or one position's), in the caller's transaction;
@@ -140,7 +143,8 @@ def expire_lapsed(uow: UnitOfWork, now: datetime, *, key: Key | None = None,
         return 0
     names = uow.catalog.names(sorted({(r["item_id"], r["location_id"]) for r in due}))
     record(uow, [hold_movement(MovementType.EXPIRE, r["id"], r["item_id"], r["location_id"],
-                               *names[(r["item_id"], r["location_id"])], r["quantity"], now)
+                               *names[(r["item_id"], r["location_id"])], r["quantity"], now,
+                               actor=EXPIRY_ACTOR)
                  for r in due], now, dedupe=False, with_ids=False)
     return len(due)
 

@@ -3,11 +3,11 @@ ledger writer (services/ledger.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from ..domain.buckets import BUCKETS
+from ..domain.buckets import BUCKETS, available
 from ..domain.errors import InvalidInput
 from ..domain.ledger import Movement
 from ..domain.movements import (
@@ -45,6 +45,11 @@ class CountRequest:
     source: str
     external_id: str
     reason: str | None = None
+    # "available": the source counted what is sellable (Shopify's `available`), not what is
+    # on the shelf; on_hand is then that plus what the position holds unsellable right now
+    # (committed, reserved, damaged, quality control, safety stock), so that omnistock's
+    # available equals the count.
+    basis: Literal["on_hand", "available"] = "on_hand"
 
     def validate(self, window: TimeWindow | None = None) -> CountRequest:
         validate_counted(self.counted_quantity)
@@ -55,9 +60,11 @@ class CountRequest:
         return self
 
     def payload(self) -> dict[str, Any]:
-        return {"type": "count", "sku": self.sku, "location": self.location,
-                "counted_quantity": self.counted_quantity,
-                "counted_at": self.counted_at.isoformat(), "reason": self.reason}
+        payload = {"type": "count", "sku": self.sku, "location": self.location,
+                   "counted_quantity": self.counted_quantity,
+                   "counted_at": self.counted_at.isoformat(), "reason": self.reason}
+        # The source's statement, not the on_hand derived from it, is what a replay must match.
+        return payload if self.basis == "on_hand" else {**payload, "basis": self.basis}
 
 
 def apply_movement(db: Database, request: MovementRequest, actor: str | None = None) -> Applied:
@@ -144,6 +151,24 @@ def apply_counts(db: Database, requests: list[CountRequest],
                           r.counted_quantity, r.counted_at, r.source, r.external_id,
                           payload_hash(r.payload()), reason=r.reason, actor=actor)
                  for r in reqs]
+        if any(r.basis == "available" for r in reqs):
+            moves = _on_hand_of_available(uow, reqs, moves)
         results = record(uow, moves, db.clock())
         uow.commit()
     return results
+
+
+def _on_hand_of_available(uow: UnitOfWork, reqs: list[CountRequest],
+                          moves: list[Movement]) -> list[Movement]:
+    """Counts of available as counts of on_hand, from the positions locked in this
+    transaction (the writer then locks them again, which costs nothing)."""
+    held = {key: int(pos["on_hand"]) - available({b: int(pos[b]) for b in BUCKETS})
+            for key, pos in uow.ledger.lock({m.key for m in moves}).items()}
+    out = []
+    for r, m in zip(reqs, moves, strict=True):
+        extra = max(held.get(m.key, 0), 0) if r.basis == "available" else 0
+        out.append(m if r.basis != "available" else replace(
+            m, quantity=m.quantity + extra,
+            reason=m.reason or f"available {m.quantity} counted; on_hand adds the {extra} "
+                               "units held here"))
+    return out

@@ -35,5 +35,11 @@ quarantine = Table(
     Column("status", String(16), nullable=False, default="open"),  # open | resolved
     Column("created_at", UTCDateTime, nullable=False),
     Column("resolved_at", UTCDateTime),
+    # The same source record quarantined again (a re-sent file, a failed retry) updates its
+    # row: domain/feeds.py `fingerprint`. Rows from before fingerprints have none.
+    Column("fingerprint", String(64)),
+    Column("seen", Integer, nullable=False, default=1, server_default="1"),
+    Column("last_seen_at", UTCDateTime),
     Index("ix_quarantine_status", "status", "source"),
+    Index("uq_quarantine_source_fingerprint", "source", "fingerprint", unique=True),
 )

@@ -6,9 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.errors import AlreadyExists, NotFound
+from .feed_source_tables import feed_sources
 from .feed_tables import code_mappings, quarantine
 from .tables import items, locations, movements
 
@@ -53,14 +55,89 @@ class FeedRepository:
         return skus, codes
 
     def quarantine(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.conn.execute(insert(quarantine), rows)
+        """Hold records, one row per (source, fingerprint): a record held again reopens and
+        updates its row (reason, raw, record) and counts it in `seen`."""
+        if not rows:
+            return
+        # One statement may not touch a row twice: the last of a record held twice wins.
+        unique = {(r["source"], r["fingerprint"]): r for r in rows}
+        insert_ = (postgresql.insert if self.conn.dialect.name == "postgresql"
+                   else sqlite.insert)
+        stmt = insert_(quarantine)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["source", "fingerprint"],
+            set_={"reason": stmt.excluded.reason, "raw": stmt.excluded.raw,
+                  "position": stmt.excluded.position, "record": stmt.excluded.record,
+                  "status": "open", "resolved_at": None,
+                  "last_seen_at": stmt.excluded.last_seen_at, "seen": quarantine.c.seen + 1})
+        self.conn.execute(stmt, list(unique.values()))
+
+    def has_open(self, source: str) -> bool:
+        return self.conn.execute(select(quarantine.c.id).where(
+            quarantine.c.source == source, quarantine.c.status == "open").limit(1)).first() \
+            is not None
+
+    def resolve_applied(self, source: str, fingerprints: list[str], now: datetime) -> int:
+        """Close the open rows of records that have now been applied (a corrected re-send)."""
+        if not fingerprints:
+            return 0
+        return self.conn.execute(
+            update(quarantine).where(quarantine.c.source == source,
+                                     quarantine.c.status == "open",
+                                     quarantine.c.fingerprint.in_(fingerprints))
+            .values(status="resolved", resolved_at=now)).rowcount
+
+    def resolve_unread_files(self, source: str, fmt: str, ending: str, now: datetime) -> int:
+        return self.conn.execute(
+            update(quarantine).where(quarantine.c.source == source,
+                                     quarantine.c.format == fmt,
+                                     quarantine.c.status == "open",
+                                     quarantine.c.reason.endswith(ending))
+            .values(status="resolved", resolved_at=now)).rowcount
+
+    def source_settings(self, source: str) -> dict[str, Any] | None:
+        row = self.conn.execute(select(feed_sources).where(
+            feed_sources.c.source == source)).mappings().first()
+        return dict(row) if row else None
+
+    def all_source_settings(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(
+            select(feed_sources).order_by(feed_sources.c.source)).mappings()]
+
+    def put_source_settings(self, row: dict[str, Any]) -> None:
+        insert_ = (postgresql.insert if self.conn.dialect.name == "postgresql"
+                   else sqlite.insert)
+        stmt = insert_(feed_sources).values(**row)
+        self.conn.execute(stmt.on_conflict_do_update(
+            index_elements=["source"],
+            set_={k: stmt.excluded[k] for k in row if k != "source"}))
+
+    def put_mappings(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
+        """Add or re-point mappings in bulk; (added, changed). A mapping already pointing at
+        the same target is left alone, so importing the same file again changes nothing."""
+        if not rows:
+            return 0, 0
+        source = rows[0]["source"]
+        existing = {(m["kind"], m["code"]): m["target"] for m in self.mappings(source)}
+        added = [r for r in rows if (r["kind"], r["code"]) not in existing]
+        changed = [r for r in rows if existing.get((r["kind"], r["code"])) not in (None,
+                                                                                   r["target"])]
+        if added:
+            self.conn.execute(insert(code_mappings), added)
+        for r in changed:
+            self.conn.execute(update(code_mappings).where(
+                code_mappings.c.source == source, code_mappings.c.kind == r["kind"],
+                code_mappings.c.code == r["code"]).values(target=r["target"],
+                                                          created_at=r["created_at"]))
+        return len(added), len(changed)
 
     def quarantined(self, *, status: str = "open", source: str | None = None,
-                    limit: int = 500) -> list[dict[str, Any]]:
+                    limit: int = 500, ids: list[int] | None = None) -> list[dict[str, Any]]:
         stmt = select(quarantine).where(quarantine.c.status == status)
         if source:
             stmt = stmt.where(quarantine.c.source == source)
+        if ids is not None:
+            stmt = stmt.where(quarantine.c.id.in_(ids))
         return [dict(r) for r in self.conn.execute(stmt.order_by(quarantine.c.id).limit(limit))
                 .mappings()]
 

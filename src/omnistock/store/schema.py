@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import (
     event_tables,
+    feed_source_tables,
     feed_tables,
     hold_tables,
     order_tables,
@@ -18,5 +19,5 @@ from . import (
 )
 from .tables import metadata
 
-__all__ = ["event_tables", "feed_tables", "hold_tables", "metadata", "order_tables",
-           "planning_tables", "return_tables", "tables", "transfer_tables"]
+__all__ = ["event_tables", "feed_source_tables", "feed_tables", "hold_tables", "metadata",
+           "order_tables", "planning_tables", "return_tables", "tables", "transfer_tables"]
