@@ -312,15 +312,6 @@ class LedgerRepository:
         ).mappings()
         return [dict(r) for r in rows]
 
-    def ledger_sums(self) -> dict[tuple[int, int], dict[str, int]]:
-        cols = [func.sum(getattr(movements.c, f"d_{b}")).label(b) for b in BUCKETS]
-        rows = self.conn.execute(
-            select(movements.c.item_id, movements.c.location_id, *cols)
-            .group_by(movements.c.item_id, movements.c.location_id)
-        ).mappings()
-        return {(r["item_id"], r["location_id"]): {b: int(r[b] or 0) for b in BUCKETS}
-                for r in rows}
-
     def facts(self, item_id: int, location_id: int) -> list[dict[str, Any]]:
         cols = [movements.c.id, movements.c.occurred_at, movements.c.source,
                 movements.c.external_id, movements.c.raw_on_hand, movements.c.counted,
