@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .admin import init, keys_app, verify
+from .counts import counts_app
 from .demo import demo
 from .feeds import import_command, mappings_app, quarantine_app
 from .orders import route
@@ -20,3 +21,4 @@ app.command("import")(import_command)
 app.add_typer(mappings_app, name="mappings")
 app.add_typer(quarantine_app, name="quarantine")
 app.command("route")(route)
+app.add_typer(counts_app, name="counts")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.buckets import BUCKETS
-from ..domain.counts import LedgerFact, fold
+from ..domain.counts import fold, ledger_facts
 from ..domain.ledger import GENESIS, Key, chain_content, chain_link
 from ..domain.ledger import anchor as chain_anchor
 from ..store.database import Database
@@ -82,7 +82,6 @@ def _fold(rows: list[Any]) -> tuple[dict[str, int], int | None, list[tuple[str, 
     replay in time order (None when a value it needs is corrupt), and what is corrupt."""
     sums = dict.fromkeys(BUCKETS, 0)
     bad: list[tuple[str, str]] = []
-    facts = []
     for r in rows:
         for b in BUCKETS:
             value = getattr(r, f"d_{b}")
@@ -95,10 +94,7 @@ def _fold(rows: list[Any]) -> tuple[dict[str, int], int | None, list[tuple[str, 
         if _integer(raw) is None or (counted is not None and _integer(counted) is None):
             bad.append(("on_hand", f"movement ({r.source}, {r.external_id}) has raw_on_hand = "
                                    f"{raw!r}, counted = {counted!r}: not integers"))
-            continue
-        facts.append(LedgerFact(r.occurred_at, f"{r.source}:{r.external_id}",
-                                {"on_hand": raw}, counted))
-    replay = fold(facts).on_hand if len(facts) == len(rows) else None
+    replay = None if bad else fold(ledger_facts(r._mapping for r in rows)).on_hand
     return sums, replay, bad
 
 
