@@ -19,6 +19,7 @@ from .outbox import OutboxRepository
 from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
+from .sink_cursors import SinkCursorRepository
 from .webhooks import WebhookRepository
 
 
@@ -60,6 +61,7 @@ class UnitOfWork:
         self.audit = AuditRepository(self.conn)
         self.webhooks = WebhookRepository(self.conn)
         self.leases = LeaseRepository(self.conn)
+        self.sink_cursors = SinkCursorRepository(self.conn)
         return self
 
     def commit(self) -> None:
