@@ -180,16 +180,24 @@ CHILD = textwrap.dedent("""
         async def close(self):
             pass
 
-    before = {"none": lambda s, c: [], "log": lambda s, c: [LogSink()],
-              "nats": lambda s, c: [NatsSink(s, c)]}[first]
-    start_background(Database.open(url), config, sinks=lambda s, c: [*before(s, c), Hang()])
+    class LogThenHang(LogSink):  # killed after accepting, before its position moves
+        async def publish(self, events):
+            await LogSink.publish(self, events)
+            await Hang().publish(events)
+
+    before = {"none": lambda s, c: [Hang()], "log": lambda s, c: [LogSink(), Hang()],
+              "nats": lambda s, c: [NatsSink(s, c), Hang()],
+              "log-then-hang": lambda s, c: [LogThenHang()]}[first]
+    start_background(Database.open(url), config, sinks=before)
     time.sleep(3600)
 """)
 
 
 def kill_while_publishing(database_url: str, config: EventsConfig, first: str, log) -> None:
     """Run a dispatcher in a child process whose sinks are `first` (none, log, nats) and then
-    one that hangs; kill -9 it once it hangs, that is after `first` has published."""
+    one that hangs; kill -9 it once it hangs, that is after `first` has published.
+    `log-then-hang`: one sink, killed after it accepted the events, before its position
+    moved."""
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, database_url, json.dumps(asdict(config)), first, str(log)],
         stdout=subprocess.PIPE, text=True)

@@ -1,6 +1,6 @@
-"""Hypothesis drives random interleavings of movements, counts and holds against a real
-database, SQLite and PostgreSQL (where a hold is one statement); after every step, reservations
-never made available negative and positions equal the fold of the ledger."""
+"""Hypothesis drives random interleavings of movements, counts, count reversals and holds
+against a real database, SQLite and PostgreSQL (where a hold is one statement); after every
+step, reservations never made available negative and positions equal the fold of the ledger."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from omnistock.domain.errors import InsufficientStock, InvalidState
 from omnistock.services import reservations as res
 from omnistock.services.availability import availability
+from omnistock.services.corrections import reverse_count
 from omnistock.services.movements import CountRequest, apply_count, apply_movement
 from omnistock.services.verify import verify
 from omnistock.store.database import Database
@@ -37,6 +38,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.now = T0 + timedelta(minutes=61)  # every fact below is dated in the past
         self.db.clock = lambda: self.now
         self.holds: list[str] = []
+        self.counts: list[int] = []
         self.reserved_ok = True
 
     def teardown(self) -> None:
@@ -48,8 +50,16 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(q=st.integers(0, 15), minutes=st.integers(0, 60))
     def count(self, q, minutes):
-        apply_count(self.db, CountRequest("SKU-1", "S1", q, T0 + timedelta(minutes=minutes),
-                                             "count", ref("c")))
+        done = apply_count(self.db, CountRequest("SKU-1", "S1", q,
+                                                 T0 + timedelta(minutes=minutes), "count",
+                                                 ref("c")))
+        self.counts.append(done.movement["id"])
+
+    @rule(data=st.data())
+    def reverse_a_count(self, data):
+        if self.counts:
+            with contextlib.suppress(InvalidState):  # already reversed
+                reverse_count(self.db, data.draw(st.sampled_from(self.counts)), "miscounted")
 
     @rule(q=st.integers(1, 4), ttl=st.integers(1, 120))
     def reserve(self, q, ttl):

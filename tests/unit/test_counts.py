@@ -6,7 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from omnistock.domain.buckets import Buckets
-from omnistock.domain.counts import CountMark, LedgerFact, count_delta, effective_deltas, fold
+from omnistock.domain.counts import (
+    CountMark,
+    LedgerFact,
+    count_delta,
+    effective_deltas,
+    fold,
+    ledger_facts,
+    reverse,
+)
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -31,6 +39,11 @@ class IncrementalPosition:
                 self.buckets = self.buckets.apply({"on_hand": delta})
                 self.mark = mark
         self.seen.append(f)
+
+    def reverse(self, count_key: str) -> None:
+        on_hand, self.mark = reverse(self.seen, count_key)
+        self.buckets = self.buckets.apply({"on_hand": on_hand - self.buckets.on_hand})
+        self.seen.append(LedgerFact(at(0), f"reversal-of-{count_key}", {}, None, count_key))
 
 
 def at(minutes: int) -> datetime:
@@ -91,3 +104,44 @@ def test_any_arrival_order_gives_the_replayed_positions(fs, rnd):
     for f in shuffled:
         p.apply(f)
     assert p.buckets == fold(fs)
+
+
+@settings(max_examples=300)
+@given(facts, st.randoms(), st.data())
+def test_reversing_counts_at_any_point_keeps_the_position_equal_to_the_replay(fs, rnd, data):
+    """Whatever counts are reversed, and whenever, the facts that arrive afterwards still
+    give the replay of the ledger without those counts."""
+    shuffled = list(fs)
+    rnd.shuffle(shuffled)
+    p = IncrementalPosition()
+    for f in shuffled:
+        p.apply(f)
+        if f.counted is not None and data.draw(st.booleans()):
+            p.reverse(f.key)
+    assert p.buckets == fold(p.seen)
+    assert p.buckets == fold(f for f in fs if f.key not in {x.reverses for x in p.seen})
+
+
+def test_reversing_a_count_a_later_one_superseded_changes_nothing():
+    p = IncrementalPosition()
+    for f in (LedgerFact(at(1), "m", {"on_hand": 10}), LedgerFact(at(2), "c1", {}, 4),
+              LedgerFact(at(3), "c2", {}, 7), LedgerFact(at(4), "s", {"on_hand": -1})):
+        p.apply(f)
+    p.reverse("c1")
+    assert (p.buckets.on_hand, p.mark) == (6, CountMark(at(3), "c2"))
+    p.reverse("c2")
+    assert (p.buckets.on_hand, p.mark) == (9, None)
+
+
+def test_ledger_rows_resolve_a_reversal_to_the_count_it_names():
+    rows = [{"id": 1, "type": "receipt", "reference": None, "occurred_at": at(1),
+             "source": "erp", "external_id": "r", "raw_on_hand": 5, "counted": None},
+            {"id": 2, "type": "count", "reference": None, "occurred_at": at(2),
+             "source": "rfid", "external_id": "x", "raw_on_hand": 0, "counted": 1},
+            {"id": 3, "type": "count_reversal", "reference": "count:2", "occurred_at": at(3),
+             "source": "count_reversal", "external_id": "2", "raw_on_hand": 0, "counted": None},
+            {"id": 4, "type": "sale", "reference": "count:1", "occurred_at": at(3),
+             "source": "till", "external_id": "s", "raw_on_hand": -1, "counted": None}]
+    facts = ledger_facts(rows)
+    assert [f.reverses for f in facts] == [None, None, "rfid:x", None]
+    assert fold(facts).on_hand == 4

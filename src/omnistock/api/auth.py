@@ -7,6 +7,7 @@
 | network:write       | yes   |             |                  |        |
 | movements:write     | yes   | yes         |                  |        |
 | counts:write        | yes   | yes         | its location     |        |
+| counts:reverse      | yes   |             |                  |        |
 | reservations:write  | yes   | yes         |                  |        |
 | orders:write        | yes   | yes         |                  |        |
 | fulfillment:write   | yes   | yes         | its location     |        |
@@ -19,6 +20,7 @@
 Integrations (ERP, PIM, e-commerce) create items; the network (locations, channels: which
 stock each channel may sell) and webhooks (where our events go) are admin matters only. Keys
 are managed with the CLI.
+Reversing a mistaken count, an audited correction of the ledger, is for admin keys only.
 
 A return is a movement (POST /v1/movements, `type: return`): it takes `returns:write`, every
 other movement `movements:write`, so a store key records returns at its location and no other
@@ -52,10 +54,12 @@ V = TypeVar("V")
 
 _ALL = frozenset({"read", "items:write", "network:write", "movements:write", "counts:write",
                   "reservations:write", "orders:write", "fulfillment:write", "returns:write",
-                  "webhooks:manage", "planning:write", "transfers:write", "transfers:move"})
+                  "webhooks:manage", "planning:write", "transfers:write", "transfers:move",
+                  "counts:reverse"})
 RIGHTS: dict[Role, frozenset[str]] = {
     Role.ADMIN: _ALL,
-    Role.INTEGRATION: _ALL - {"network:write", "webhooks:manage", "planning:write"},
+    Role.INTEGRATION: _ALL - {"network:write", "webhooks:manage", "planning:write",
+                              "counts:reverse"},
     Role.STORE: frozenset({"read", "counts:write", "fulfillment:write", "returns:write",
                            "transfers:move"}),
     Role.VIEWER: frozenset({"read"}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .admin import init, keys_app, verify
+from .counts import counts_app
 from .demo import demo
 from .feeds import import_command, mappings_app, quarantine_app, sources_app
 from .orders import route
@@ -25,3 +26,4 @@ app.add_typer(sources_app, name="sources")
 app.command("route")(route)
 app.add_typer(plan_app, name="plan")
 app.add_typer(transfers_app, name="transfers")
+app.add_typer(counts_app, name="counts")

@@ -70,13 +70,23 @@ class Movement:
         return self.type is MovementType.COUNT
 
     @property
+    def is_reversal(self) -> bool:
+        """A count's reversal: `reference` names the count (counts.REVERSAL_REFERENCE)."""
+        return self.type is MovementType.COUNT_REVERSAL
+
+    @property
+    def sets_on_hand(self) -> bool:
+        """Its on_hand delta is decided from the position's ledger, not from its quantity."""
+        return self.is_count or self.is_reversal
+
+    @property
     def guard(self) -> str | None:
         """The bucket this movement may only add to while available stays >= 0."""
         return GUARDED_BUCKET.get(self.type) if self.type in GUARDED_TYPES else None
 
     def raw(self) -> dict[str, int]:
         """Bucket deltas before the count-as-of rule (a count's depend on the position)."""
-        return {} if self.is_count else deltas(self.type, self.quantity)
+        return {} if self.sets_on_hand else deltas(self.type, self.quantity)
 
 
 # Expected units: a loose notice (an ASN or an integrator's `expected` movement), a transfer's or a

@@ -26,6 +26,7 @@ ss safety_stock, in incoming.
 | deallocate          |    | -q |    |    |    |    |    |
 | safety_stock        |    |    |    |    |    | ±q |    |
 | count               | counted - on_hand as of the count (counts.py) |
+| count_reversal      | what the ledger without the reversed count gives (counts.py) |
 
 `c` is what the movement closes of the expected units at its position (those of its reference
 first, then loose notices), at most q: units that arrive without notice close nothing, so
@@ -81,6 +82,7 @@ class MovementType(StrEnum):
     DEALLOCATE = "deallocate"
     SAFETY_STOCK = "safety_stock"
     COUNT = "count"
+    COUNT_REVERSAL = "count_reversal"
 
 
 _SIGNS: dict[MovementType, dict[str, int]] = {
@@ -121,6 +123,7 @@ INTERNAL_TYPES = frozenset(
         MovementType.DEALLOCATE,
         MovementType.COUNT,
         MovementType.TRANSIT_LOSS,
+        MovementType.COUNT_REVERSAL,
     }
 )
 # Types that need a reason code.
@@ -129,8 +132,8 @@ REASONED_TYPES = frozenset({MovementType.ADJUSTMENT})
 
 def deltas(type_: MovementType, quantity: int) -> dict[str, int]:
     """Bucket deltas of a movement of `quantity` units (validated)."""
-    if type_ is MovementType.COUNT:
-        raise InvalidInput("a count's delta depends on the position; use counts.count_delta",
+    if type_ in (MovementType.COUNT, MovementType.COUNT_REVERSAL):
+        raise InvalidInput(f"a {type_}'s delta depends on the position (domain/counts.py)",
                            field="type")
     validate_quantity(type_, quantity)
     return {bucket: sign * quantity for bucket, sign in _SIGNS[type_].items()}

@@ -37,6 +37,9 @@ class HighWater:
         self.in_order = in_order
         self.timeout = timeout
         self.hole: Hole | None = None
+        # Ids passed on `timeout` while still missing, (first, last): a row among them that
+        # commits later was never released (the dispatcher looks for such late rows).
+        self.skipped: list[tuple[int, int]] = []
 
     def pending_token(self) -> str | None:
         return self.hole.token if self.hole is not None and not self.hole.settled else None
@@ -73,5 +76,6 @@ class HighWater:
         if now - hole.since >= self.timeout:
             log.warning("outbox ids %d..%d still missing after %.1f s; passing them",
                         self.cursor + 1, rid - 1, self.timeout)
+            self.skipped.append((self.cursor + 1, rid - 1))
             return True
         return False

@@ -4,7 +4,8 @@
 * the idempotency key: a movement whose (source, external_id) is in the ledger is a replay
   (same digest) or a conflict (another digest), and writes nothing;
 * the count-as-of rule (domain/counts.py): a movement a later count already saw leaves
-  on_hand alone, and a count sets on_hand as of its own time;
+  on_hand alone, and a count sets on_hand as of its own time; a count's reversal sets it
+  to what the ledger without that count gives, and moves the count mark back;
 * the guard: a conditional movement (reserve, allocate) is written only while available
   stays >= 0, after returning the position's lapsed holds if it would not fit, else `Refused`;
 * inbound tracking: `expected` opens units due at a location; `transfer_in` and `receipt`
@@ -26,8 +27,15 @@ from datetime import datetime
 from typing import Any
 
 from ..domain.buckets import BUCKETS, available
-from ..domain.counts import CountMark, count_delta, effective_deltas
-from ..domain.errors import IdempotencyConflict, InsufficientStock, InvalidInput
+from ..domain.counts import (
+    REVERSAL_REFERENCE,
+    CountMark,
+    count_delta,
+    effective_deltas,
+    ledger_facts,
+    reverse,
+)
+from ..domain.errors import IdempotencyConflict, InsufficientStock, InvalidInput, InvalidState
 from ..domain.ledger import (
     AVAILABILITY_CHANGED,
     Key,
@@ -36,7 +44,7 @@ from ..domain.ledger import (
     chain_content,
     chain_link,
 )
-from ..domain.movements import MAX_BUCKET, MovementType
+from ..domain.movements import MAX_BUCKET, MovementType, add_bounded
 from ..store.ledger import Link, movement_row
 from ..store.unit_of_work import UnitOfWork
 from .context import iso, payload_hash
@@ -82,7 +90,7 @@ def record(uow: UnitOfWork, moves: Sequence[Movement], now: datetime, *, dedupe:
         return _write_each(uow, moves, now, with_ids)
     if any(m.guard for m in moves):
         raise ValueError("conditional movements are written with dedupe=False")
-    if len(moves) == 1 and not moves[0].is_count:
+    if len(moves) == 1 and not moves[0].sets_on_hand:
         return [_write_once(uow, moves[0], now)]
     return [applied for part in _parts(moves) for applied in _write_locked(uow, part, now,
                                                                           with_ids)]
@@ -243,6 +251,8 @@ def _write_locked(uow: UnitOfWork, moves: Sequence[Movement], now: datetime,
         pos = state[m.key]
         if m.is_count:
             rows[i] = _count(uow, m, pos, now, i)
+        elif m.is_reversal:
+            rows[i] = _reverse(uow, m, pos, now, i)
         else:
             raw = _arrival(m, m.raw())
             if m.type in CLOSES_INBOUND:
@@ -274,7 +284,8 @@ class _Position:
     seq: int
     head: str
     start_seq: int
-    new_mark: CountMark | None = None  # the count this batch applied last, if any
+    new_mark: CountMark | None = None  # the mark this batch leaves, if it changes it
+    mark_changed: bool = False  # a count applied, or a reversal moved the mark back
     rows: list[dict[str, Any]] = field(default_factory=list)
     last: int | None = None  # index of the batch's last movement here (its event's cause)
 
@@ -301,6 +312,7 @@ class _Position:
 
     def update(self, key: Key, now: datetime) -> dict[str, Any]:
         return {"item_id": key[0], "location_id": key[1], "now": now,
+                "set_mark": self.mark_changed,
                 "count_at": self.new_mark.at if self.new_mark else None,
                 "count_key": self.new_mark.key if self.new_mark else None,
                 "seq": self.seq, "chain_head": self.head,
@@ -317,7 +329,34 @@ def _count(uow: UnitOfWork, m: Movement, pos: _Position, now: datetime,
                        reason=m.reason or ("superseded" if delta is None else None))
     if delta is not None:
         pos.mark = pos.new_mark = mark
+        pos.mark_changed = True
     pos.add({"on_hand": delta or 0}, row, index)
+    return row
+
+
+def _reverse(uow: UnitOfWork, m: Movement, pos: _Position, now: datetime,
+             index: int) -> dict[str, Any]:
+    """Reverse the count `m.reference` names, on its locked position: on_hand and the mark
+    become what the position's ledger without that count gives (domain/counts.py). It reads
+    the position's whole ledger: a correction is rare, and exactness matters more here."""
+    rows = [*uow.ledger.facts(m.item_id, m.location_id), *pos.rows]
+    facts = ledger_facts(rows)
+    count_id = int((m.reference or "").removeprefix(REVERSAL_REFERENCE))
+    count = next((r for r, f in zip(rows, facts, strict=True)
+                  if r.get("id") == count_id and f.counted is not None), None)
+    if count is None:
+        raise InvalidState(f"movement {count_id} is not a count of {m.sku} at {m.location}",
+                           field="movement_id")
+    key = f"{count['source']}:{count['external_id']}"
+    if any(f.reverses == key for f in facts):
+        raise InvalidState(f"count {count_id} is already reversed", field="movement_id")
+    on_hand, mark = reverse(facts, key)
+    delta = on_hand - pos.buckets["on_hand"]
+    add_bounded(pos.buckets, {"on_hand": delta}, "movement_id")
+    row = movement_row(m, {"on_hand": delta}, now)
+    pos.mark = pos.new_mark = mark
+    pos.mark_changed = True
+    pos.add({"on_hand": delta}, row, index)
     return row
 
 

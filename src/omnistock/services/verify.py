@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..domain.buckets import BUCKETS
-from ..domain.counts import LedgerFact, fold
-from ..domain.ledger import GENESIS, chain_content, chain_link
+from ..domain.counts import fold, ledger_facts
+from ..domain.ledger import GENESIS, Key, chain_content, chain_link
 from ..domain.ledger import anchor as chain_anchor
 from ..store.database import Database
 
@@ -21,21 +21,33 @@ class Mismatch:
     bucket: str
     position: int
     ledger: int
-    check: str  # "sum" (stored deltas), "replay" (in time order) or "chain" (hash chain)
+    # "sum" (stored deltas), "replay" (in time order), "chain" (hash chain) or "corrupt" (a
+    # stored value that is not an integer: `detail` shows it)
+    check: str
     detail: str = ""
 
 
 def verify(db: Database) -> list[Mismatch]:
     """Two proofs: each position equals the sum of its movements' deltas, and replaying the
-    ledger in the order things happened (counts as of their time) gives the same on_hand."""
+    ledger in the order things happened (counts as of their time) gives the same on_hand.
+
+    It always ends in a report: sums are exact Python integers (no SQL SUM() to overflow), and
+    a value that is not an integer (a float or text written behind omnistock's back) is
+    reported as corrupt instead of being rounded or raising."""
     with db.uow(snapshot=True) as uow:
         rows = uow.ledger.all_positions()
         names = {(r["item_id"], r["location_id"]): (r["sku"], r["location"]) for r in rows}
-        stored = {(r["item_id"], r["location_id"]): {b: int(r[b]) for b in BUCKETS}
-                  for r in rows}
-        sums = uow.ledger.ledger_sums()
-        replayed = dict(_replay(uow.audit.facts_by_position()))
-        heads = {(r["item_id"], r["location_id"]): (int(r["seq"]), r["chain_head"])
+        stored = {(r["item_id"], r["location_id"]): {b: r[b] for b in BUCKETS} for r in rows}
+        sums: dict[Key, dict[str, int]] = {}
+        replayed: dict[Key, int] = {}
+        corrupt: dict[Key, list[tuple[str, str]]] = {}
+        for key, facts in uow.audit.facts_by_position():
+            sums[key], replay, bad = _fold(facts)
+            if replay is not None:
+                replayed[key] = replay
+            if bad:
+                corrupt[key] = bad
+        heads = {(r["item_id"], r["location_id"]): (_integer(r["seq"]) or 0, r["chain_head"])
                  for r in rows}
         broken = {key: why for key, why in _chains(uow.audit.chains(), heads)}
     out: list[Mismatch] = []
@@ -43,14 +55,47 @@ def verify(db: Database) -> list[Mismatch]:
         sku, loc = names.get(key, (f"item#{key[0]}", f"location#{key[1]}"))
         have = stored.get(key) or dict.fromkeys(BUCKETS, 0)
         want = sums.get(key) or dict.fromkeys(BUCKETS, 0)
+        out += [Mismatch(sku, loc, b, 0, want[b], "corrupt",
+                         f"the position's {b} holds {have[b]!r}, not an integer")
+                for b in BUCKETS if _integer(have[b]) is None]
+        out += [Mismatch(sku, loc, "movements", 0, 0, "corrupt", why)
+                for _, why in corrupt.get(key, [])]
         out += [Mismatch(sku, loc, b, have[b], want[b], "sum")
-                for b in BUCKETS if have[b] != want[b]]
-        if key in replayed and replayed[key] != have["on_hand"]:
+                for b in BUCKETS if _integer(have[b]) is not None and have[b] != want[b]]
+        if key in replayed and _integer(have["on_hand"]) is not None \
+                and replayed[key] != have["on_hand"]:
             out.append(Mismatch(sku, loc, "on_hand", have["on_hand"], replayed[key], "replay"))
         if key in broken:
             link, movement_id, why = broken[key]
             out.append(Mismatch(sku, loc, "chain", link, movement_id, "chain", why))
     return out
+
+
+def _integer(value: Any) -> int | None:
+    """`value` if the database gave back an integer (SQLite keeps a float or text written
+    into an integer column as it is), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _fold(rows: list[Any]) -> tuple[dict[str, int], int | None, list[tuple[str, str]]]:
+    """A position's movements: the sum of their deltas (integers only), the on_hand of their
+    replay in time order (None when a value it needs is corrupt), and what is corrupt."""
+    sums = dict.fromkeys(BUCKETS, 0)
+    bad: list[tuple[str, str]] = []
+    for r in rows:
+        for b in BUCKETS:
+            value = getattr(r, f"d_{b}")
+            if _integer(value) is None:
+                bad.append((b, f"movement ({r.source}, {r.external_id}) has d_{b} = "
+                               f"{value!r}, not an integer"))
+            else:
+                sums[b] += value
+        raw, counted = r.raw_on_hand, r.counted
+        if _integer(raw) is None or (counted is not None and _integer(counted) is None):
+            bad.append(("on_hand", f"movement ({r.source}, {r.external_id}) has raw_on_hand = "
+                                   f"{raw!r}, counted = {counted!r}: not integers"))
+    replay = None if bad else fold(ledger_facts(r._mapping for r in rows)).on_hand
+    return sums, replay, bad
 
 
 def anchor(db: Database) -> tuple[str, list[dict[str, Any]]]:
@@ -103,11 +148,3 @@ def _chains(chains: Iterator[tuple[tuple[int, int], list[Any]]],
     for key, (seq, _) in heads.items():
         if key not in seen and seq:
             yield key, (1, 0, f"the position claims {seq} links and has no movement")
-
-
-def _replay(positions: Iterator[tuple[tuple[int, int], list[Any]]]
-            ) -> Iterator[tuple[tuple[int, int], int]]:
-    for key, rows in positions:
-        facts = [LedgerFact(r.occurred_at, f"{r.source}:{r.external_id}",
-                            {"on_hand": r.raw_on_hand}, r.counted) for r in rows]
-        yield key, fold(facts).on_hand

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from ..domain.buckets import BUCKETS
 from ..domain.ledger import CHAIN_FIELDS
 from .tables import items, locations, movements
 
@@ -17,12 +18,15 @@ class AuditRepository:
         self.conn = conn
 
     def facts_by_position(self) -> Iterator[tuple[tuple[int, int], list[Any]]]:
-        """((item_id, location_id), its movements' occurred_at, source, external_id,
-        raw_on_hand and counted), position by position; streamed, not loaded at once."""
+        """((item_id, location_id), its movements' id, type, reference, occurred_at, source,
+        external_id, raw_on_hand, counted and bucket deltas d_*), position by position;
+        streamed, not loaded at once. The caller sums the deltas, not SQL: SQLite's SUM()
+        raises on an overflow, and a ledger corrupted that way must still get a report."""
         m = movements.c
         rows = self.conn.execute(
-            select(m.item_id, m.location_id, m.occurred_at, m.source, m.external_id,
-                   m.raw_on_hand, m.counted)
+            select(m.item_id, m.location_id, m.id, m.type, m.reference, m.occurred_at,
+                   m.source, m.external_id, m.raw_on_hand, m.counted,
+                   *[getattr(m, f"d_{b}") for b in BUCKETS])
             .order_by(m.item_id, m.location_id)
             .execution_options(yield_per=10_000))
         for key, group in groupby(rows, key=lambda r: (r.item_id, r.location_id)):

@@ -96,7 +96,7 @@ def movement_row(m: Movement, effective: dict[str, int], now: datetime, *,
     """The ledger row of a movement: `effective` are the deltas it makes on its position,
     `raw_on_hand` what it would make on on_hand had no count seen it (counts: 0)."""
     if raw_on_hand is None:
-        raw_on_hand = 0 if m.is_count else effective.get("on_hand", 0)
+        raw_on_hand = 0 if m.sets_on_hand else effective.get("on_hand", 0)
     return {
         "type": m.type.value, "item_id": m.item_id, "location_id": m.location_id,
         "quantity": m.quantity, **{f"d_{b}": effective.get(b, 0) for b in BUCKETS},
@@ -137,6 +137,11 @@ class LedgerRepository:
             select(movements).where(
                 movements.c.source == source, movements.c.external_id == external_id)
         ).mappings().first()
+        return dict(row) if row else None
+
+    def movement(self, movement_id: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            select(movements).where(movements.c.id == movement_id)).mappings().first()
         return dict(row) if row else None
 
     def find_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -315,17 +320,9 @@ class LedgerRepository:
         ).mappings()
         return [dict(r) for r in rows]
 
-    def ledger_sums(self) -> dict[tuple[int, int], dict[str, int]]:
-        cols = [func.sum(getattr(movements.c, f"d_{b}")).label(b) for b in BUCKETS]
-        rows = self.conn.execute(
-            select(movements.c.item_id, movements.c.location_id, *cols)
-            .group_by(movements.c.item_id, movements.c.location_id)
-        ).mappings()
-        return {(r["item_id"], r["location_id"]): {b: int(r[b] or 0) for b in BUCKETS}
-                for r in rows}
-
     def facts(self, item_id: int, location_id: int) -> list[dict[str, Any]]:
-        cols = [movements.c.id, movements.c.occurred_at, movements.c.source,
+        cols = [movements.c.id, movements.c.type, movements.c.reference,
+                movements.c.occurred_at, movements.c.source,
                 movements.c.external_id, movements.c.raw_on_hand, movements.c.counted,
                 *[getattr(movements.c, f"d_{b}") for b in BUCKETS]]
         return [dict(r) for r in self.conn.execute(
@@ -348,7 +345,8 @@ _SEAL_AND_ANNOUNCE = text(
 _SET_MANY = text(
     f"""
     UPDATE positions SET {", ".join(f"{b} = {b} + :d_{b}" for b in BUCKETS)},
-      count_at = COALESCE(:count_at, count_at), count_key = COALESCE(:count_key, count_key),
+      count_at = CASE WHEN :set_mark THEN :count_at ELSE count_at END,
+      count_key = CASE WHEN :set_mark THEN :count_key ELSE count_key END,
       seq = :seq, chain_head = :chain_head, updated_at = :now
     WHERE item_id = :item_id AND location_id = :location_id
     """

@@ -17,6 +17,7 @@ write this outbox and is not waited for.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -88,6 +89,29 @@ class OutboxRepository:
             .limit(limit)
         ).mappings()
         return [dict(r) for r in rows]
+
+    def first_unpublished_id(self) -> int | None:
+        return self.conn.execute(
+            select(outbox.c.id).where(outbox.c.published_at.is_(None)).order_by(outbox.c.id)
+            .limit(1)).scalar()
+
+    def unpublished_upto(self, upto: int, limit: int = 500) -> list[dict[str, Any]]:
+        """Rows not marked published with id <= upto, in id order."""
+        rows = self.conn.execute(
+            select(outbox).where(outbox.c.published_at.is_(None), outbox.c.id <= upto)
+            .order_by(outbox.c.id).limit(limit)).mappings()
+        return [dict(r) for r in rows]
+
+    def mark_range(self, after: int, upto: int, now: datetime,
+                   except_ranges: Sequence[tuple[int, int]] = ()) -> None:
+        """Mark the rows after < id <= upto published, but for ids in `except_ranges`."""
+        if upto <= after:
+            return
+        q = update(outbox).where(outbox.c.published_at.is_(None), outbox.c.id > after,
+                                 outbox.c.id <= upto)
+        for lo, hi in except_ranges:
+            q = q.where(~outbox.c.id.between(lo, hi))
+        self.conn.execute(q.values(published_at=now))
 
     def mark_published(self, ids: list[int], now: datetime) -> None:
         if ids:

@@ -14,10 +14,12 @@ from . import (
     order_tables,
     planning_tables,
     return_tables,
+    sink_tables,
     tables,
     transfer_tables,
 )
 from .tables import metadata
 
 __all__ = ["event_tables", "feed_source_tables", "feed_tables", "hold_tables", "metadata",
-           "order_tables", "planning_tables", "return_tables", "tables", "transfer_tables"]
+           "order_tables", "planning_tables", "return_tables", "sink_tables", "tables",
+           "transfer_tables"]

@@ -22,6 +22,7 @@ from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
 from .returns import ReturnRepository
+from .sink_cursors import SinkCursorRepository
 from .transfers import TransferRepository
 from .webhooks import WebhookRepository
 
@@ -68,6 +69,7 @@ class UnitOfWork:
         self.transfers = TransferRepository(self.conn)
         self.returns = ReturnRepository(self.conn)
         self.holds = HoldRepository(self.conn)
+        self.sink_cursors = SinkCursorRepository(self.conn)
         return self
 
     def commit(self) -> None:
