@@ -27,7 +27,7 @@ from .background import (
 )
 from .metrics import RequestTimer
 from .problems import responses
-from .routes import catalog, feeds, health, me, movements, orders, stock
+from .routes import catalog, edits, feeds, health, me, movements, orders, reads, stock
 from .routes import events as event_routes
 from .routes import kpis as kpi_routes
 from .routes.metrics import ScrapeCache
@@ -86,7 +86,7 @@ def create_app(db: Database, *, background: Sequence[BackgroundTask] | None = No
     problems.install(app)
     app.add_middleware(RequestTimer)
     for router in (health.router, metrics_router, me.router, catalog.router, movements.router,
-                   stock.router, orders.router, feeds.router):
+                   stock.router, orders.router, feeds.router, reads.router, edits.router):
         app.include_router(router, generate_unique_id_function=operation_id)
     include_events(app)
     app.include_router(kpi_routes.make_router(require("read")),

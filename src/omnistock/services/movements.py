@@ -45,6 +45,7 @@ class CountRequest:
     source: str
     external_id: str
     reason: str | None = None
+    compare_quantity: int | None = None  # on_hand the caller last saw (compare-and-set)
 
     def validate(self, window: TimeWindow | None = None) -> CountRequest:
         validate_counted(self.counted_quantity)
@@ -55,9 +56,12 @@ class CountRequest:
         return self
 
     def payload(self) -> dict[str, Any]:
-        return {"type": "count", "sku": self.sku, "location": self.location,
-                "counted_quantity": self.counted_quantity,
-                "counted_at": self.counted_at.isoformat(), "reason": self.reason}
+        payload = {"type": "count", "sku": self.sku, "location": self.location,
+                   "counted_quantity": self.counted_quantity,
+                   "counted_at": self.counted_at.isoformat(), "reason": self.reason}
+        if self.compare_quantity is not None:  # counts without it keep their digests
+            payload["compare_quantity"] = self.compare_quantity
+        return payload
 
 
 def apply_movement(db: Database, request: MovementRequest, actor: str | None = None) -> Applied:
@@ -135,14 +139,17 @@ def apply_count(db: Database, request: CountRequest, actor: str | None = None) -
 
 def apply_counts(db: Database, requests: list[CountRequest],
                  actor: str | None = None) -> list[Applied]:
-    """Apply counts as of their time (domain/counts.py), in one transaction."""
+    """Apply counts as of their time (domain/counts.py), in one transaction; a count with
+    `compare_quantity` is refused (StaleQuantity, 409) unless on_hand is that quantity when it
+    is applied, and then nothing of the transaction is written."""
     window = time_window(db)
     reqs = [r.validate(window) for r in requests]
     with db.uow() as uow:
         moves = [Movement(MovementType.COUNT, uow.catalog.item_id(r.sku),
                           uow.catalog.location_id(r.location), r.sku, r.location,
                           r.counted_quantity, r.counted_at, r.source, r.external_id,
-                          payload_hash(r.payload()), reason=r.reason, actor=actor)
+                          payload_hash(r.payload()), reason=r.reason, actor=actor,
+                          compare_on_hand=r.compare_quantity)
                  for r in reqs]
         results = record(uow, moves, db.clock())
         uow.commit()

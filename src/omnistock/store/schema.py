@@ -7,6 +7,7 @@ tables from here, so a table defined in a new module is seen only once it is imp
 from __future__ import annotations
 
 from . import event_tables, feed_tables, order_tables, tables
+from .integration_tables import location_addresses  # noqa: F401 (registers the module)
 from .tables import metadata
 
 __all__ = ["event_tables", "feed_tables", "metadata", "order_tables", "tables"]

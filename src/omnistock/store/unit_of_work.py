@@ -8,17 +8,21 @@ from sqlalchemy import Connection, Engine
 
 from .audit import AuditRepository
 from .catalog import CatalogRepository, IdCache
+from .edits import EditRepository
 from .errors import translate
 from .feeds import FeedRepository
+from .history import HistoryRepository
 from .idempotency import IdempotencyRepository
 from .keys import KeyRepository
 from .leases import LeaseRepository
 from .ledger import LedgerRepository
 from .orders import OrderRepository
 from .outbox import OutboxRepository
+from .reads import ReadRepository
 from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
+from .shopify import ShopifyRepository
 from .webhooks import WebhookRepository
 
 
@@ -60,6 +64,10 @@ class UnitOfWork:
         self.audit = AuditRepository(self.conn)
         self.webhooks = WebhookRepository(self.conn)
         self.leases = LeaseRepository(self.conn)
+        self.reads = ReadRepository(self.conn)
+        self.history = HistoryRepository(self.conn)
+        self.edits = EditRepository(self.conn)
+        self.shopify = ShopifyRepository(self.conn)
         return self
 
     def commit(self) -> None:
