@@ -27,7 +27,7 @@ from .background import (
 )
 from .metrics import RequestTimer
 from .problems import responses
-from .routes import catalog, feeds, health, me, movements, orders, planning, stock
+from .routes import catalog, edits, feeds, health, me, movements, orders, planning, reads, stock
 from .routes import corrections as correction_routes
 from .routes import events as event_routes
 from .routes import kpis as kpi_routes
@@ -91,7 +91,7 @@ def create_app(db: Database, *, background: Sequence[BackgroundTask] | None = No
     app.add_middleware(RequestTimer)
     for router in (health.router, metrics_router, me.router, catalog.router, movements.router,
                    stock.router, orders.router, feeds.router, planning.router,
-                   transfers_router, correction_routes.router):
+                   transfers_router, correction_routes.router, reads.router, edits.router):
         app.include_router(router, generate_unique_id_function=operation_id)
     app.include_router(return_routes.router, generate_unique_id_function=operation_id)
     app.include_router(try_in_store_routes.router, generate_unique_id_function=operation_id)

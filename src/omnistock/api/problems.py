@@ -46,7 +46,8 @@ STATUSES = {
     "domain-error": 422, "invalid-input": 422, "invalid-identifier": 422,
     "unknown-reference": 422, "not-found": 404, "forbidden": 403, "unauthenticated": 401,
     "already-exists": 409, "insufficient-stock": 409, "idempotency-conflict": 409,
-    "invalid-state": 409, "idempotency-key-reused": 409, "idempotency-key-in-progress": 409}
+    "invalid-state": 409, "idempotency-key-reused": 409, "idempotency-key-in-progress": 409,
+    "stale-quantity": 409}
 
 
 def status_for(exc: DomainError) -> int:

@@ -65,6 +65,13 @@ class InvalidState(DomainError):
     title = "Not allowed in the current state"
 
 
+class StaleQuantity(DomainError):
+    """A compare-and-set write found another quantity than the one its caller last saw."""
+
+    code = "stale-quantity"
+    title = "The quantity is not the one the caller last saw"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
     title = "Forbidden"

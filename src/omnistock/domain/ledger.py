@@ -56,6 +56,9 @@ class Movement:
     # What an `expected` movement's units are bound to (INBOUND_KINDS): units bound to a record
     # are closed only by a receipt or transfer_in that names the same reference.
     inbound_kind: str = "notice"
+    # A count's compare-and-set: on_hand must be this when the count is applied, or nothing
+    # is written (StaleQuantity); None for no check.
+    compare_on_hand: int | None = None
 
     @property
     def key(self) -> Key:

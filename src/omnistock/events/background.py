@@ -1,9 +1,10 @@
 """Starting and stopping the event machinery: `start_background(db)` from the API lifespan.
 
 Everything runs in one daemon thread with its own event loop: the outbox dispatcher (sinks:
-NATS JetStream when `OMNISTOCK_NATS_URL` is set, webhook deliveries always) and the webhook
-sender. A thread rather than tasks on the server's loop: request handling never waits behind a
-publish, the same code runs under uvicorn, the CLI and tests, and `stop()` is a plain join.
+NATS JetStream when `OMNISTOCK_NATS_URL` is set, Shopify levels when `OMNISTOCK_SHOPIFY_SHOP`
+is, webhook deliveries always) and the webhook and Shopify senders. A thread rather than
+tasks on the server's loop: request handling never waits behind a publish, the same code runs
+under uvicorn, the CLI and tests, and `stop()` is a plain join.
 Server-sent events are not here: they are served on the server's loop (tail.py).
 """
 
@@ -21,6 +22,8 @@ from .config import EventsConfig
 from .dispatcher import Dispatcher, Sink
 from .nats import NatsSink
 from .sender import WebhookSender, WebhookSink
+from .shopify_config import ShopifyConfig, shopify_config
+from .shopify_sink import ShopifySender, ShopifySink
 from .wakeup import wake_on_outbox_write
 
 log = logging.getLogger(__name__)
@@ -33,10 +36,12 @@ def default_sinks(db: Database, config: EventsConfig) -> list[Sink]:
 
 class Background:
     def __init__(self, db: Database, config: EventsConfig,
-                 sinks: SinkFactory = default_sinks) -> None:
+                 sinks: SinkFactory = default_sinks,
+                 shopify: ShopifyConfig | None = None) -> None:
         self.db = db
         self.config = config
         self._sinks = sinks
+        self.shopify = shopify
         self._thread = threading.Thread(target=self._main, name="omnistock-events", daemon=True)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -69,11 +74,16 @@ class Background:
         self.sender = WebhookSender(self.db, self.config)
         sinks = [*self._sinks(self.db, self.config),
                  WebhookSink(self.db, self.sender.wake.set)]
+        loops = [self.sender.run(stop)]
+        if self.shopify is not None:
+            shopify = ShopifySender(self.db, self.shopify, self.config)
+            sinks.append(ShopifySink(self.db, self.shopify, shopify.wake.set))
+            loops.append(shopify.run(stop))
         self.dispatcher = Dispatcher(self.db, sinks, self.config)
         unsubscribe = wake_on_outbox_write(self.db, wake)
         self.ready.set()
         try:
-            await asyncio.gather(self.dispatcher.run(stop, wake), self.sender.run(stop))
+            await asyncio.gather(self.dispatcher.run(stop, wake), *loops)
         finally:
             unsubscribe()
             for sink in sinks:
@@ -93,6 +103,10 @@ async def background_task(db: Database, stop: asyncio.Event) -> None:
 
 
 def start_background(db: Database, config: EventsConfig | None = None, *,
-                     sinks: SinkFactory = default_sinks) -> Background:
-    """Start the dispatcher and the webhook sender; call `.stop()` on shutdown."""
-    return Background(db, config or EventsConfig.from_settings(get_settings()), sinks).start()
+                     sinks: SinkFactory = default_sinks,
+                     shopify: ShopifyConfig | None = None) -> Background:
+    """Start the dispatcher and the webhook sender (and the Shopify sink, configured by the
+    environment unless `shopify` is given: ShopifyNotConfigured when its token is missing);
+    call `.stop()` on shutdown."""
+    return Background(db, config or EventsConfig.from_settings(get_settings()), sinks,
+                      shopify or shopify_config()).start()

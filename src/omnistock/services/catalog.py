@@ -48,12 +48,15 @@ def location_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def get_location(db: Database, code: str) -> dict[str, Any]:
     with db.uow(readonly=True) as uow:
-        return location_view(uow.catalog.location(code))
+        row = uow.catalog.location(code)
+        return {**location_view(row), "address": uow.edits.address(row["id"])}
 
 
 def list_locations(db: Database) -> list[dict[str, Any]]:
     with db.uow(readonly=True) as uow:
-        return [location_view(r) for r in uow.catalog.list_locations()]
+        rows = uow.catalog.list_locations()
+        addresses = uow.edits.addresses([r["id"] for r in rows])
+    return [{**location_view(r), "address": addresses.get(r["id"])} for r in rows]
 
 
 def create_channel(db: Database, code: str, name: str, location_codes: list[str],

@@ -6,6 +6,8 @@
 * the count-as-of rule (domain/counts.py): a movement a later count already saw leaves
   on_hand alone, and a count sets on_hand as of its own time; a count's reversal sets it
   to what the ledger without that count gives, and moves the count mark back;
+* compare-and-set: a count with `compare_on_hand` is refused (`StaleQuantity`, nothing
+  written) unless on_hand is that quantity, checked under the position's lock;
 * the guard: a conditional movement (reserve, allocate) is written only while available
   stays >= 0, after returning the position's lapsed holds if it would not fit, else `Refused`;
 * inbound tracking: `expected` opens units due at a location; `transfer_in` and `receipt`
@@ -35,7 +37,13 @@ from ..domain.counts import (
     ledger_facts,
     reverse,
 )
-from ..domain.errors import IdempotencyConflict, InsufficientStock, InvalidInput, InvalidState
+from ..domain.errors import (
+    IdempotencyConflict,
+    InsufficientStock,
+    InvalidInput,
+    InvalidState,
+    StaleQuantity,
+)
 from ..domain.ledger import (
     AVAILABILITY_CHANGED,
     Key,
@@ -321,6 +329,12 @@ class _Position:
 
 def _count(uow: UnitOfWork, m: Movement, pos: _Position, now: datetime,
            index: int) -> dict[str, Any]:
+    if m.compare_on_hand is not None and pos.buckets["on_hand"] != m.compare_on_hand:
+        raise StaleQuantity(
+            f"on_hand of {m.sku} at {m.location} is {pos.buckets['on_hand']}, not "
+            f"{m.compare_on_hand}: read it again and recount or resend",
+            field="compare_quantity", sku=m.sku, location=m.location,
+            on_hand=pos.buckets["on_hand"], compare_quantity=m.compare_on_hand)
     mark = CountMark(m.occurred_at, f"{m.source}:{m.external_id}")
     after = uow.ledger.raw_on_hand_after(m.item_id, m.location_id, m.occurred_at) + \
         pos.pending_on_hand_after(m.occurred_at)

@@ -50,6 +50,7 @@ class CountRequest:
     # (committed, reserved, damaged, quality control, safety stock), so that omnistock's
     # available equals the count.
     basis: Literal["on_hand", "available"] = "on_hand"
+    compare_quantity: int | None = None  # on_hand the caller last saw (compare-and-set)
 
     def validate(self, window: TimeWindow | None = None) -> CountRequest:
         validate_counted(self.counted_quantity)
@@ -63,6 +64,8 @@ class CountRequest:
         payload = {"type": "count", "sku": self.sku, "location": self.location,
                    "counted_quantity": self.counted_quantity,
                    "counted_at": self.counted_at.isoformat(), "reason": self.reason}
+        if self.compare_quantity is not None:  # counts without it keep their digests
+            payload["compare_quantity"] = self.compare_quantity
         # The source's statement, not the on_hand derived from it, is what a replay must match.
         return payload if self.basis == "on_hand" else {**payload, "basis": self.basis}
 
@@ -142,14 +145,17 @@ def apply_count(db: Database, request: CountRequest, actor: str | None = None) -
 
 def apply_counts(db: Database, requests: list[CountRequest],
                  actor: str | None = None) -> list[Applied]:
-    """Apply counts as of their time (domain/counts.py), in one transaction."""
+    """Apply counts as of their time (domain/counts.py), in one transaction; a count with
+    `compare_quantity` is refused (StaleQuantity, 409) unless on_hand is that quantity when it
+    is applied, and then nothing of the transaction is written."""
     window = time_window(db)
     reqs = [r.validate(window) for r in requests]
     with db.uow() as uow:
         moves = [Movement(MovementType.COUNT, uow.catalog.item_id(r.sku),
                           uow.catalog.location_id(r.location), r.sku, r.location,
                           r.counted_quantity, r.counted_at, r.source, r.external_id,
-                          payload_hash(r.payload()), reason=r.reason, actor=actor)
+                          payload_hash(r.payload()), reason=r.reason, actor=actor,
+                          compare_on_hand=r.compare_quantity)
                  for r in reqs]
         if any(r.basis == "available" for r in reqs):
             moves = _on_hand_of_available(uow, reqs, moves)

@@ -11,6 +11,7 @@ from . import (
     feed_source_tables,
     feed_tables,
     hold_tables,
+    integration_tables,
     order_tables,
     planning_tables,
     return_tables,
@@ -20,6 +21,7 @@ from . import (
 )
 from .tables import metadata
 
-__all__ = ["event_tables", "feed_source_tables", "feed_tables", "hold_tables", "metadata",
+__all__ = ["event_tables", "feed_source_tables", "feed_tables", "hold_tables",
+           "integration_tables", "metadata",
            "order_tables", "planning_tables", "return_tables", "sink_tables", "tables",
            "transfer_tables"]

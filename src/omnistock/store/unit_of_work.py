@@ -8,8 +8,10 @@ from sqlalchemy import Connection, Engine
 
 from .audit import AuditRepository
 from .catalog import CatalogRepository, IdCache
+from .edits import EditRepository
 from .errors import translate
 from .feeds import FeedRepository
+from .history import HistoryRepository
 from .holds import HoldRepository
 from .idempotency import IdempotencyRepository
 from .keys import KeyRepository
@@ -18,10 +20,12 @@ from .ledger import LedgerRepository
 from .orders import OrderRepository
 from .outbox import OutboxRepository
 from .planning import PlanningRepository
+from .reads import ReadRepository
 from .refusals import RefusalRepository
 from .reports import ReportRepository
 from .reservations import ReservationRepository
 from .returns import ReturnRepository
+from .shopify import ShopifyRepository
 from .sink_cursors import SinkCursorRepository
 from .transfers import TransferRepository
 from .webhooks import WebhookRepository
@@ -70,6 +74,10 @@ class UnitOfWork:
         self.returns = ReturnRepository(self.conn)
         self.holds = HoldRepository(self.conn)
         self.sink_cursors = SinkCursorRepository(self.conn)
+        self.reads = ReadRepository(self.conn)
+        self.history = HistoryRepository(self.conn)
+        self.edits = EditRepository(self.conn)
+        self.shopify = ShopifyRepository(self.conn)
         return self
 
     def commit(self) -> None:

@@ -70,7 +70,11 @@ def post_movements(body: MovementsBody, db: DbDep, who: MovementWriter,
              responses={**ANSWERS, **replayed(Movement)})
 def post_count(body: CountIn, db: DbDep, who: CountWriter, once: CountsOnce):
     """Record a count: on_hand was `counted_quantity` at `counted_at`. Returns the count
-    movement with the adjustment it made (movements after `counted_at` stay on top)."""
+    movement with the adjustment it made (movements after `counted_at` stay on top).
+
+    With `compare_quantity` (the on_hand you last saw), the count applies only if on_hand is
+    still that quantity: otherwise 409 `stale-quantity` with the current `on_hand`, and
+    nothing is recorded."""
     who.at(body.location)
     request = CountRequest(**body.model_dump())
 

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from ...domain.errors import InsufficientStock, NotFound, UnknownReference
+from ...domain.history import AsOf
 from ...metrics import RESERVATIONS_REFUSED
 from ...services import reservations
 from ...services.availability import availability
+from ...services.stock_reads import availability_as_of
 from ..auth import Principal, require
 from ..deps import DbDep, Reader
 from ..idempotency import Idempotent, idempotent_for, json_response, replayed
@@ -19,6 +21,7 @@ from ..problems import responses
 from ..schemas import Code
 from ..schemas.reservations import Reservation, ReservationIn
 from ..schemas.stock import Availability
+from .reads import AsOfQuery, AsRecordedQuery
 
 router = APIRouter(prefix="/v1", tags=["stock"])
 
@@ -32,10 +35,16 @@ ReservationsOnce = Annotated[Idempotent, Depends(idempotent_for(_reservations))]
 def get_availability(
         sku: Code, db: DbDep, _: Reader,
         channel: Annotated[Code | None, Query()] = None,
-        horizon_days: Annotated[int | None, Query(ge=0, le=366)] = None) -> Response:
+        horizon_days: Annotated[int | None, Query(ge=0, le=366)] = None,
+        as_of: AsOfQuery = None, as_recorded: AsRecordedQuery = None) -> Response:
     """Buckets and `available` per location; with `channel`, only its locations (ATP); with
-    `horizon_days`, also what is expected within it (`future_available`)."""
+    `horizon_days`, also what is expected within it (`future_available`); with `as_of` and/or
+    `as_recorded`, as it was, or as omnistock believed it, at a past time."""
     try:
+        if as_of is not None or as_recorded is not None:
+            return json_response(200, availability_as_of(db, sku, channel,
+                                                         AsOf(as_of, as_recorded),
+                                                         horizon_days))
         return json_response(200, availability(db, sku, channel, horizon_days))
     except UnknownReference as e:
         raise NotFound(e.detail, field="sku") from None

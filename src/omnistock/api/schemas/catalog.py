@@ -80,6 +80,16 @@ class Location(BaseModel):
     can_ship: bool
     can_pickup: bool
     daily_capacity: int | None
+    address: Address | None = None
+
+
+class Address(BaseModel):
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
 
 
 class LocationList(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Discriminator, Field, StrictInt, Tag
 
-from ...domain.movements import MovementType
+from ...domain.movements import MAX_BUCKET, MovementType
 from . import (
     MAX_QUANTITY,
     T0,
@@ -110,6 +110,10 @@ class CountIn(Strict):
     source: Source
     external_id: ExternalId
     reason: Reason | None = None
+    compare_quantity: Annotated[StrictInt, Field(
+        ge=-MAX_BUCKET, le=MAX_BUCKET, description="compare-and-set: the on_hand you last "
+        "saw (GET /v1/availability); 409 `stale-quantity` and nothing recorded when on_hand "
+        "is another quantity now"), BeforeValidator(integral)] | None = None
 
 
 # Tags pydantic puts in error locations of the unions above; problems.py leaves them out of

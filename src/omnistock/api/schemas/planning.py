@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, StrictFloat, StrictInt
+from pydantic import BaseModel, BeforeValidator, Field, StrictBool, StrictFloat, StrictInt
 
 from ...domain.movements import MAX_QUANTITY
 from . import Code, Strict, example, integral
@@ -92,7 +92,7 @@ class SafetyStockIn(Strict):
     classes: dict[str, str] = Field(default_factory=dict, max_length=1_000_000,
                                     description="item class (A, B, C ...) by sku")
     default_class: str = Field("B", min_length=1, max_length=8)
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 class SafetyStockChange(BaseModel):

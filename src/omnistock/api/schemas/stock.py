@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -27,3 +29,6 @@ class Availability(BaseModel):
     locations: list[LocationAvailability]
     horizon_days: int | None = None
     future_available: int | None = None
+    as_of: datetime | None = Field(None, description="with as_of: what was there then")
+    as_recorded: datetime | None = Field(None, description="with as_recorded: what omnistock "
+                                         "believed then")
